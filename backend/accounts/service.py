@@ -1,0 +1,205 @@
+"""Who someone is: anonymous devices, phone verification by SMS code, staff login."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime, timedelta
+
+import msgspec
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.accounts.models import OtpChallenge, User
+from backend.accounts.passwords import hash_password, needs_rehash, verify_password
+from backend.accounts.schemas import ROLES, TokenOut
+from backend.accounts.sms import SmsSender, SmsSendError
+from backend.accounts.tokens import Principal, issue
+from backend.cases.models import Case
+from backend.db import utcnow
+from backend.errors import ApiError
+from backend.i18n import translate
+from backend.settings import Settings
+from backend.uploads.models import Photo
+
+MAX_OTP_ATTEMPTS = 5
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+
+
+def normalize_phone(raw: str) -> str:
+    """A mainland China mobile number as 11 digits; accepts +86/0086 and spaces or dashes."""
+    digits = re.sub(r"[\s\-()]", "", raw)
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            digits = digits[len(prefix) :]
+            break
+    if not _MOBILE.match(digits):
+        raise ApiError(422, "invalid_phone")
+    return digits
+
+
+def _digest(settings: Settings, purpose: str, value: str) -> str:
+    key = hashlib.sha256(f"{purpose}:{settings.secret_key}".encode()).digest()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _token(settings: Settings, user: User) -> TokenOut:
+    lifetime = {
+        "device": timedelta(days=settings.device_token_days),
+        "citizen": timedelta(days=settings.citizen_token_days),
+    }.get(user.kind, timedelta(hours=settings.staff_token_hours))
+    principal = Principal(user_id=user.id, kind=user.kind, roles=tuple(user.roles))
+    token, expires_at = issue(principal, settings.secret_key, lifetime)
+    return TokenOut(
+        token=token,
+        token_type="Bearer",
+        expires_at=expires_at.isoformat(),
+        user_id=str(user.id),
+        kind=user.kind,
+        roles=list(user.roles),
+    )  # type: ignore[arg-type]
+
+
+async def register_device(session: AsyncSession, settings: Settings) -> TokenOut:
+    async with session.begin():
+        user = User(kind="device", roles=["citizen"])
+        session.add(user)
+    return _token(settings, user)
+
+
+async def send_otp(
+    session: AsyncSession, settings: Settings, sender: SmsSender, raw_phone: str, address: str, locale: str
+) -> int:
+    """Send a 6-digit code. Returns the seconds until another may be sent."""
+    phone = normalize_phone(raw_phone)
+    phone_digest = _digest(settings, "phone", phone)
+    address_digest = _digest(settings, "address", address)
+    now = utcnow()
+    hour_ago = now - timedelta(hours=1)
+    async with session.begin():
+        recent = (
+            await session.execute(
+                select(func.count(), func.max(OtpChallenge.created_at)).where(
+                    OtpChallenge.phone_digest == phone_digest, OtpChallenge.created_at > hour_ago
+                )
+            )
+        ).one()
+        by_address = await session.scalar(
+            select(func.count()).where(
+                OtpChallenge.address_digest == address_digest, OtpChallenge.created_at > hour_ago
+            )
+        )
+        retry_after = 0
+        if recent[1] is not None:
+            retry_after = max(
+                retry_after, _seconds_until(recent[1], settings.otp_phone_interval_seconds, now)
+            )
+        if (
+            recent[0] >= settings.otp_per_phone_per_hour
+            or (by_address or 0) >= settings.otp_per_address_per_hour
+        ):
+            retry_after = max(retry_after, 3600 - settings.otp_phone_interval_seconds)
+        if retry_after > 0:
+            raise ApiError(
+                429, "otp_rate_limited", headers={"Retry-After": str(retry_after)}, retry_after=retry_after
+            )
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        session.add(
+            OtpChallenge(
+                phone_digest=phone_digest,
+                address_digest=address_digest,
+                code_digest=_digest(settings, "otp", phone + code),
+                created_at=now,
+                expires_at=now + timedelta(seconds=settings.otp_ttl_seconds),
+            )
+        )
+        text = translate("sms.otp", locale, code=code, minutes=settings.otp_ttl_seconds // 60)
+        try:
+            await sender.send(phone, text)
+        except SmsSendError as exc:
+            raise ApiError(503, "sms_unavailable") from exc
+    return settings.otp_phone_interval_seconds
+
+
+def _seconds_until(last: datetime, interval: int, now: datetime) -> int:
+    elapsed = (now - last).total_seconds()
+    return max(0, int(interval - elapsed + 0.999))
+
+
+async def verify_otp(
+    session: AsyncSession, settings: Settings, raw_phone: str, code: str, device: Principal | None
+) -> TokenOut:
+    phone = normalize_phone(raw_phone)
+    now = utcnow()
+    citizen: User | None = None
+    moved = 0
+    async with session.begin():
+        challenge = await session.scalar(
+            select(OtpChallenge)
+            .where(
+                OtpChallenge.phone_digest == _digest(settings, "phone", phone),
+                OtpChallenge.consumed_at.is_(None),
+                OtpChallenge.expires_at > now,
+            )
+            .order_by(OtpChallenge.created_at.desc())
+            .limit(1)
+        )
+        if challenge is None or challenge.attempts >= MAX_OTP_ATTEMPTS:
+            raise ApiError(422, "otp_invalid")
+        if not hmac.compare_digest(challenge.code_digest, _digest(settings, "otp", phone + code)):
+            # Counted in a committed transaction: guessing costs one of the few attempts.
+            challenge.attempts += 1
+        else:
+            challenge.consumed_at = now
+            citizen = await session.scalar(select(User).where(User.phone == phone))
+            if citizen is None:
+                citizen = User(kind="citizen", roles=["citizen"], phone=phone)
+                session.add(citizen)
+                await session.flush()
+            if device is not None and device.kind == "device":
+                moved = await _adopt_device(session, device, citizen)
+    if citizen is None:
+        raise ApiError(422, "otp_invalid")
+    return msgspec.structs.replace(_token(settings, citizen), moved_requests=moved)
+
+
+async def _adopt_device(session: AsyncSession, device: Principal, citizen: User) -> int:
+    """The anonymous device's requests and photos now belong to the verified citizen."""
+    result = await session.execute(
+        update(Case).where(Case.reporter_id == device.user_id).values(reporter_id=citizen.id)
+    )
+    await session.execute(update(Photo).where(Photo.owner_id == device.user_id).values(owner_id=citizen.id))
+    await session.execute(update(User).where(User.id == device.user_id).values(merged_into_id=citizen.id))
+    return result.rowcount or 0
+
+
+async def login(session: AsyncSession, settings: Settings, username: str, password: str) -> TokenOut:
+    async with session.begin():
+        user = await session.scalar(select(User).where(User.username == username, User.kind == "staff"))
+        if user is None or not user.is_active or not verify_password(user.password_hash, password):
+            if user is None:
+                verify_password(None, password)
+            raise ApiError(401, "invalid_credentials")
+        if user.password_hash and needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+    return _token(settings, user)
+
+
+async def create_staff_user(session: AsyncSession, username: str, password: str, roles: list[str]) -> User:
+    """Create, or update the password and roles of, a staff or inspector account."""
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown or not roles:
+        raise ValueError(
+            f"unknown roles: {', '.join(unknown) or '(none given)'}; choose from {', '.join(ROLES)}"
+        )
+    async with session.begin():
+        user = await session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = User(kind="staff", username=username)
+            session.add(user)
+        user.roles = sorted(set(roles))
+        user.password_hash = hash_password(password)
+        user.is_active = True
+    return user

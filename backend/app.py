@@ -1,0 +1,73 @@
+"""create_app(settings) -> Litestar: routes, dependencies, lifespan, error handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+
+from backend.accounts.routes import AuthController
+from backend.accounts.sms import make_sms_sender
+from backend.cases.routes import RequestController
+from backend.catalog.routes import CatalogController
+from backend.db import create_engine, session_factory
+from backend.deps import DEPENDENCIES
+from backend.errors import EXCEPTION_HANDLERS
+from backend.health import health, index
+from backend.logs import configure_logging
+from backend.settings import Settings, load_settings
+from backend.uploads.routes import PhotoController, UploadController
+from backend.uploads.storage import make_store
+
+# Multipart framing around the file itself.
+_FORM_OVERHEAD = 64 * 1024
+
+
+async def open_resources(app: Litestar) -> None:
+    settings: Settings = app.state.settings
+    engine = create_engine(settings.resolved_database_url)
+    app.state.engine = engine
+    app.state.sessionmaker = session_factory(engine)
+    app.state.store = await make_store(settings)
+    app.state.sms = make_sms_sender(settings)
+    # Each slot holds one decoded photo: bounded memory under a burst of uploads.
+    app.state.image_slots = asyncio.Semaphore(max(2, os.cpu_count() or 2))
+
+
+async def close_resources(app: Litestar) -> None:
+    await app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    configure_logging(settings.log_level)
+
+    return Litestar(
+        route_handlers=[
+            index,
+            health,
+            AuthController,
+            CatalogController,
+            RequestController,
+            UploadController,
+            PhotoController,
+        ],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        on_startup=[open_resources],
+        on_shutdown=[close_resources],
+        state=State({"settings": settings}),
+        request_max_body_size=settings.max_upload_bytes + _FORM_OVERHEAD,
+        openapi_config=OpenAPIConfig(
+            title="City Service API",
+            version="1",
+            description="Citizen requests, photos and unit grids for the city operation-management service platform.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin()],
+        ),
+        logging_config=None,
+    )

@@ -1,0 +1,70 @@
+"""Cases (citizen requests now, inspector reports later), their timeline and numbering."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base, UtcDateTime, new_id, utcnow
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index(None, "reporter_id", "created_at"),
+        Index(None, "status", "created_at"),
+        Index(None, "lat", "lng"),
+        Index(None, "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    tracking_no: Mapped[str] = mapped_column(String(20), unique=True)
+    # Made by the phone: the same client_id again is the same case, never a second one.
+    client_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    source: Mapped[str] = mapped_column(String(16))
+    request_type: Mapped[str] = mapped_column(String(16))
+    category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    lat: Mapped[float]
+    lng: Mapped[float]
+    accuracy_m: Mapped[float | None]
+    address: Mapped[str | None] = mapped_column(String(200))
+    grid_code: Mapped[str] = mapped_column(ForeignKey("grids.code"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(default=1)
+    reporter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    # Personal data: shown to the reporter and to staff, never in a public answer.
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    rating_score: Mapped[int | None]
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    rated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TimelineEntry(Base):
+    __tablename__ = "timeline_entries"
+    __table_args__ = (Index(None, "case_id", "occurred_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
+    action: Mapped[str] = mapped_column(String(16))
+    # The status the case has after this step.
+    status: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    photo_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class TrackingCounter(Base):
+    """Per-day sequence behind tracking numbers (YYYYMMDD + 5 digits, city time)."""
+
+    __tablename__ = "tracking_counters"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last_no: Mapped[int]

@@ -1,0 +1,96 @@
+"""/api/v1/requests: the citizen's side of a case."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.accounts.tokens import Principal
+from backend.cases import service
+from backend.cases.schemas import (
+    Crs,
+    Latitude,
+    Longitude,
+    NearbyPage,
+    RatingIn,
+    RequestCreate,
+    RequestOut,
+    RequestPage,
+)
+from backend.catalog.geo import to_wgs84
+from backend.settings import Settings
+
+
+class RequestController(Controller):
+    path = "/api/v1/requests"
+    tags = ["requests"]
+
+    @post(
+        "/",
+        status_code=201,
+        summary="Submit a request; the same client_id again returns the same request (200)",
+    )
+    async def submit(
+        self,
+        data: RequestCreate,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        locale: NamedDependency[str],
+    ) -> Response[RequestOut]:
+        result = await service.submit_request(db_session, settings, principal, data, locale)
+        return Response(result.request, status_code=201 if result.created else 200)
+
+    @get("/", summary="The caller's own requests, newest first, cursor-paginated")
+    async def mine(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        locale: NamedDependency[str],
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> RequestPage:
+        return await service.own_requests(db_session, principal, cursor, limit, locale)
+
+    @get(
+        "/nearby", summary="Public summaries of open reports near a point: has someone already reported this?"
+    )
+    async def nearby(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        locale: NamedDependency[str],
+        lat: FromQuery[Latitude],
+        lng: FromQuery[Longitude],
+        radius_m: Annotated[float, QueryParameter(gt=0, le=2000)] = 50,
+        category_code: Annotated[str | None, QueryParameter(max_length=16)] = None,
+        crs: FromQuery[Crs] = "wgs84",
+    ) -> NearbyPage:
+        wgs_lat, wgs_lng = to_wgs84(lat, lng, crs)
+        items = await service.nearby(db_session, wgs_lat, wgs_lng, radius_m, category_code, locale)
+        return NearbyPage(items=items)
+
+    @get("/{request_id:uuid}", summary="One of the caller's requests with its timeline and photos")
+    async def detail(
+        self,
+        request_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        locale: NamedDependency[str],
+    ) -> RequestOut:
+        return await service.own_request(db_session, principal, request_id, locale)
+
+    @post("/{request_id:uuid}/rating", status_code=200, summary="Rate a closed request (once)")
+    async def rate(
+        self,
+        request_id: FromPath[uuid.UUID],
+        data: RatingIn,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        locale: NamedDependency[str],
+    ) -> RequestOut:
+        return await service.rate_request(db_session, principal, request_id, data, locale)

@@ -1,0 +1,108 @@
+"""Citizen request bodies and answers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from backend.catalog.schemas import RequestType
+from backend.uploads.schemas import PhotoOut
+
+Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90)]
+Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180)]
+Crs = Literal["wgs84", "gcj02"]
+MAX_PHOTOS = 9
+
+
+class LocationIn(msgspec.Struct, frozen=True):
+    lat: Latitude
+    lng: Longitude
+    accuracy_m: Annotated[float, msgspec.Meta(ge=0, le=100_000)] | None = None
+    # Chinese map SDKs report GCJ-02; it is converted to WGS84 before storage.
+    crs: Crs = "wgs84"
+
+
+class RequestCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    client_id: uuid.UUID
+    type: RequestType
+    description: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+    location: LocationIn
+    category_code: Annotated[str, msgspec.Meta(max_length=16)] | None = None
+    address: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    photo_ids: list[uuid.UUID] = []
+    contact_phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
+
+
+class RatingIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    score: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    comment: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
+class LocationOut(msgspec.Struct, frozen=True):
+    lat: float
+    lng: float
+    accuracy_m: float | None = None
+
+
+class RatingOut(msgspec.Struct, frozen=True):
+    score: int
+    comment: str | None
+    rated_at: datetime
+
+
+class TimelineEntryOut(msgspec.Struct, frozen=True):
+    action: str
+    status: str
+    status_name: str
+    actor_role: str
+    occurred_at: datetime
+    note: str | None = None
+
+
+class RequestOut(msgspec.Struct, frozen=True):
+    """A request as its reporter sees it."""
+
+    id: str
+    tracking_no: str
+    status: str
+    status_name: str
+    type: str
+    category_code: str | None
+    category_name: str | None
+    description: str
+    location: LocationOut
+    address: str | None
+    grid_code: str
+    contact_phone: str | None
+    photos: list[PhotoOut]
+    created_at: datetime
+    updated_at: datetime
+    rating: RatingOut | None = None
+    timeline: list[TimelineEntryOut] | None = None
+
+
+class RequestPage(msgspec.Struct, frozen=True):
+    items: list[RequestOut]
+    next_cursor: str | None
+
+
+class NearbyOut(msgspec.Struct, frozen=True):
+    """A public summary: no text, no address, no contact, no original photo; location to ~10 m."""
+
+    id: str
+    type: str
+    category_code: str | None
+    category_name: str | None
+    status: str
+    status_name: str
+    location: LocationOut
+    distance_m: int
+    created_at: datetime
+    thumb_url: str | None
+
+
+class NearbyPage(msgspec.Struct, frozen=True):
+    items: list[NearbyOut]

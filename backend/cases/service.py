@@ -1,0 +1,379 @@
+"""Citizen requests: submit once, read one's own, rate, and look for similar reports nearby."""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import msgspec
+import structlog
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.accounts.guards import require_role
+from backend.accounts.service import normalize_phone
+from backend.accounts.tokens import Principal
+from backend.cases import workflow
+from backend.cases.models import Case, TimelineEntry, TrackingCounter
+from backend.cases.schemas import (
+    MAX_PHOTOS,
+    LocationOut,
+    NearbyOut,
+    RatingIn,
+    RatingOut,
+    RequestCreate,
+    RequestOut,
+    RequestPage,
+    TimelineEntryOut,
+)
+from backend.catalog.geo import box_around, distance_m, to_wgs84
+from backend.catalog.models import Category
+from backend.catalog.schemas import TYPES_NEEDING_CATEGORY
+from backend.catalog.service import active_category, category_name, grid_at
+from backend.db import utcnow
+from backend.errors import ApiError, FieldError
+from backend.i18n import translate
+from backend.settings import Settings
+from backend.uploads.models import Photo
+from backend.uploads.service import photo_out, thumb_url
+
+log = structlog.get_logger(__name__)
+
+OPEN_STATUSES = ("submitted", "accepted", "dispatched", "in_progress", "handled")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    request: RequestOut
+    created: bool
+
+
+def clean_text(text: str) -> str:
+    """Plain text: one newline style, no control characters, no surrounding blanks."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def optional_text(text: str | None) -> str | None:
+    return (clean_text(text) or None) if text else None
+
+
+async def submit_request(
+    session: AsyncSession, settings: Settings, principal: Principal, body: RequestCreate, locale: str
+) -> Submitted:
+    require_role(principal, "citizen")
+    try:
+        async with session.begin():
+            existing = await session.scalar(select(Case).where(Case.client_id == body.client_id))
+            if existing is not None:
+                return Submitted(await _replay(session, existing, principal, locale), created=False)
+            out = await _create(session, settings, principal, body, locale)
+    except IntegrityError:
+        # A concurrent retry with the same client_id committed first: answer with its case.
+        async with session.begin():
+            existing = await session.scalar(select(Case).where(Case.client_id == body.client_id))
+            if existing is None:
+                raise
+            return Submitted(await _replay(session, existing, principal, locale), created=False)
+    log.info("request_submitted", case_id=out.id, tracking_no=out.tracking_no, grid=out.grid_code)
+    return Submitted(out, created=True)
+
+
+async def _replay(session: AsyncSession, case: Case, principal: Principal, locale: str) -> RequestOut:
+    if case.reporter_id != principal.user_id:
+        raise ApiError(409, "client_id_conflict")
+    return (await _outs(session, [case], locale, with_timeline=True))[0]
+
+
+async def _create(
+    session: AsyncSession, settings: Settings, principal: Principal, body: RequestCreate, locale: str
+) -> RequestOut:
+    description = clean_text(body.description)
+    if not description:
+        raise ApiError(422, "validation_error", fields=[FieldError("description", "must not be blank")])
+    category = await _category_for(session, body)
+    photo_ids = list(dict.fromkeys(body.photo_ids))
+    if len(photo_ids) > MAX_PHOTOS:
+        raise ApiError(422, "too_many_photos", max=MAX_PHOTOS)
+    contact_phone = normalize_phone(body.contact_phone) if body.contact_phone else None
+    lat, lng = to_wgs84(body.location.lat, body.location.lng, body.location.crs)
+    grid = await grid_at(session, lat, lng)
+    if grid is None:
+        raise ApiError(422, "outside_service_area")
+    photos = await _claimable_photos(session, principal, photo_ids)
+
+    now = utcnow()
+    case = Case(
+        id=uuid.uuid4(),
+        tracking_no=await _next_tracking_no(session, settings, now),
+        client_id=body.client_id,
+        source="citizen",
+        request_type=body.type,
+        category_code=category.code if category else None,
+        description=description,
+        lat=lat,
+        lng=lng,
+        accuracy_m=body.location.accuracy_m,
+        address=optional_text(body.address),
+        grid_code=grid.code,
+        reporter_id=principal.user_id,
+        contact_phone=contact_phone,
+        created_at=now,
+    )
+    entry = await workflow.submit(session, case, principal, [str(p.id) for p in photos])
+    for position, photo in enumerate(photos):
+        claimed = await session.execute(
+            update(Photo)
+            .where(Photo.id == photo.id, Photo.owner_id == principal.user_id, Photo.case_id.is_(None))
+            .values(case_id=case.id, position=position)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            raise ApiError(409, "photo_in_use", id=str(photo.id))
+    return request_out(case, photos, category, [entry], locale)
+
+
+async def _category_for(session: AsyncSession, body: RequestCreate) -> Category | None:
+    if not body.category_code:
+        if body.type in TYPES_NEEDING_CATEGORY:
+            raise ApiError(422, "category_required")
+        return None
+    category = await active_category(session, body.category_code)
+    if category is None:
+        raise ApiError(422, "unknown_category", code=body.category_code)
+    if category.parent_code is None:
+        raise ApiError(422, "category_not_minor", code=body.category_code)
+    return category
+
+
+async def _claimable_photos(session: AsyncSession, principal: Principal, ids: list[uuid.UUID]) -> list[Photo]:
+    if not ids:
+        return []
+    rows = {
+        p.id: p
+        for p in await session.scalars(
+            select(Photo).where(Photo.id.in_(ids), Photo.owner_id == principal.user_id)
+        )
+    }
+    for photo_id in ids:
+        photo = rows.get(photo_id)
+        if photo is None:
+            raise ApiError(422, "photo_not_found", id=str(photo_id))
+        if photo.case_id is not None:
+            raise ApiError(409, "photo_in_use", id=str(photo_id))
+    return [rows[i] for i in ids]
+
+
+async def _next_tracking_no(session: AsyncSession, settings: Settings, now: datetime) -> str:
+    """YYYYMMDD (city time) + a 5-digit daily sequence, e.g. 2026112500042; gapless, as it rolls back too."""
+    day = now.astimezone(settings.tz).strftime("%Y%m%d")
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(TrackingCounter)
+        .values(day=day, last_no=1)
+        .on_conflict_do_update(
+            index_elements=[TrackingCounter.day], set_={"last_no": TrackingCounter.last_no + 1}
+        )
+        .returning(TrackingCounter.last_no)
+    )
+    number = (await session.execute(statement)).scalar_one()
+    return f"{day}{number:05d}"
+
+
+async def own_request(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, locale: str
+) -> RequestOut:
+    async with session.begin():
+        case = await _owned(session, principal, case_id)
+        return (await _outs(session, [case], locale, with_timeline=True))[0]
+
+
+async def _owned(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Case:
+    case = await session.get(Case, case_id)
+    # Someone else's request is "not found": its existence is not disclosed.
+    if case is None or case.reporter_id != principal.user_id:
+        raise ApiError(404, "not_found")
+    return case
+
+
+async def own_requests(
+    session: AsyncSession, principal: Principal, cursor: str | None, limit: int, locale: str
+) -> RequestPage:
+    query = select(Case).where(Case.reporter_id == principal.user_id)
+    if cursor:
+        created_at, case_id = _decode_cursor(cursor)
+        query = query.where(
+            or_(Case.created_at < created_at, and_(Case.created_at == created_at, Case.id < case_id))
+        )
+    query = query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit + 1)
+    async with session.begin():
+        cases = list(await session.scalars(query))
+        items = await _outs(session, cases[:limit], locale, with_timeline=False)
+    next_cursor = _encode_cursor(cases[limit - 1]) if len(cases) > limit else None
+    return RequestPage(items=items, next_cursor=next_cursor)
+
+
+def _encode_cursor(case: Case) -> str:
+    raw = msgspec.json.encode([case.created_at.isoformat(), str(case.id)])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, case_id = msgspec.json.decode(raw, type=tuple[datetime, uuid.UUID])
+    except (ValueError, msgspec.DecodeError):
+        raise ApiError(400, "invalid_cursor") from None
+    if created_at.tzinfo is None:
+        raise ApiError(400, "invalid_cursor")
+    return created_at, case_id
+
+
+async def rate_request(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, body: RatingIn, locale: str
+) -> RequestOut:
+    async with session.begin():
+        case = await _owned(session, principal, case_id)
+        workflow.rate(session, case, principal, body.score, optional_text(body.comment), utcnow())
+        await session.flush()
+        return (await _outs(session, [case], locale, with_timeline=True))[0]
+
+
+async def nearby(
+    session: AsyncSession,
+    lat: float,
+    lng: float,
+    radius_m: float,
+    category_code: str | None,
+    locale: str,
+    limit: int = 20,
+) -> list[NearbyOut]:
+    min_lat, max_lat, min_lng, max_lng = box_around(lat, lng, radius_m)
+    query = select(Case).where(
+        Case.lat.between(min_lat, max_lat), Case.lng.between(min_lng, max_lng), Case.status.in_(OPEN_STATUSES)
+    )
+    if category_code:
+        query = query.where(Case.category_code == category_code)
+    async with session.begin():
+        found = [(distance_m(lat, lng, c.lat, c.lng), c) for c in await session.scalars(query)]
+        found = sorted((pair for pair in found if pair[0] <= radius_m), key=lambda pair: pair[0])[:limit]
+        cases = [case for _, case in found]
+        names = await _category_names(session, {c.category_code for c in cases if c.category_code}, locale)
+        first_photo = await _first_photos(session, [c.id for c in cases])
+    return [
+        NearbyOut(
+            id=str(case.id),
+            type=case.request_type,
+            category_code=case.category_code,
+            category_name=names.get(case.category_code) if case.category_code else None,
+            status=case.status,
+            status_name=translate(f"status.{case.status}", locale),
+            location=LocationOut(lat=round(case.lat, 4), lng=round(case.lng, 4)),
+            distance_m=round(distance),
+            created_at=case.created_at,
+            thumb_url=thumb_url(first_photo[case.id]) if case.id in first_photo else None,
+        )
+        for distance, case in found
+    ]
+
+
+async def _first_photos(session: AsyncSession, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    if not case_ids:
+        return {}
+    rows = await session.execute(
+        select(Photo.case_id, Photo.id).where(Photo.case_id.in_(case_ids), Photo.position == 0)
+    )
+    return {case_id: photo_id for case_id, photo_id in rows if case_id is not None}
+
+
+async def _category_names(session: AsyncSession, codes: set[str], locale: str) -> dict[str, str]:
+    if not codes:
+        return {}
+    rows = await session.scalars(select(Category).where(Category.code.in_(codes)))
+    return {c.code: category_name(c, locale) for c in rows}
+
+
+async def _outs(
+    session: AsyncSession, cases: Sequence[Case], locale: str, *, with_timeline: bool
+) -> list[RequestOut]:
+    """Answers for several cases with one query per related table, not one per case."""
+    if not cases:
+        return []
+    ids = [c.id for c in cases]
+    photos: dict[uuid.UUID, list[Photo]] = {i: [] for i in ids}
+    for photo in await session.scalars(select(Photo).where(Photo.case_id.in_(ids)).order_by(Photo.position)):
+        photos[photo.case_id].append(photo)  # type: ignore[index]
+    categories = {
+        c.code: c
+        for c in await session.scalars(
+            select(Category).where(Category.code.in_({c.category_code for c in cases if c.category_code}))
+        )
+    }
+    timelines: dict[uuid.UUID, list[TimelineEntry]] = {i: [] for i in ids}
+    if with_timeline:
+        for entry in await session.scalars(
+            select(TimelineEntry).where(TimelineEntry.case_id.in_(ids)).order_by(TimelineEntry.occurred_at)
+        ):
+            timelines[entry.case_id].append(entry)
+    return [
+        request_out(
+            case,
+            photos[case.id],
+            categories.get(case.category_code or ""),
+            timelines[case.id] if with_timeline else None,
+            locale,
+        )
+        for case in cases
+    ]
+
+
+def request_out(
+    case: Case,
+    photos: list[Photo],
+    category: Category | None,
+    timeline: list[TimelineEntry] | None,
+    locale: str,
+) -> RequestOut:
+    rating = (
+        RatingOut(score=case.rating_score, comment=case.rating_comment, rated_at=case.rated_at)
+        if case.rating_score is not None and case.rated_at is not None
+        else None
+    )
+    return RequestOut(
+        id=str(case.id),
+        tracking_no=case.tracking_no,
+        status=case.status,
+        status_name=translate(f"status.{case.status}", locale),
+        type=case.request_type,
+        category_code=case.category_code,
+        category_name=category_name(category, locale) if category else None,
+        description=case.description,
+        location=LocationOut(lat=case.lat, lng=case.lng, accuracy_m=case.accuracy_m),
+        address=case.address,
+        grid_code=case.grid_code,
+        contact_phone=case.contact_phone,
+        photos=[photo_out(p) for p in photos],
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        rating=rating,
+        timeline=[
+            TimelineEntryOut(
+                action=e.action,
+                status=e.status,
+                status_name=translate(f"status.{e.status}", locale),
+                actor_role=e.actor_role,
+                occurred_at=e.occurred_at,
+                note=e.note,
+            )
+            for e in timeline
+        ]
+        if timeline is not None
+        else None,
+    )

@@ -1,0 +1,130 @@
+"""`python -m backend COMMAND`: serve, migrate, seed-demo, create-user, import-grids, load-categories."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.settings import Settings, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m backend", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="serve the API (and the PWA once built) on CITY_HOST:CITY_PORT")
+    commands.add_parser("migrate", help="bring the database schema up to date (Alembic)")
+    commands.add_parser("seed-demo", help="load demo categories, grids, users and requests (idempotent)")
+    user = commands.add_parser("create-user", help="create or update a staff or inspector account")
+    user.add_argument("--username", required=True)
+    user.add_argument("--password", required=True)
+    user.add_argument("--role", required=True, action="append", help="repeat for several roles")
+    grids = commands.add_parser("import-grids", help="upsert unit grids from a GeoJSON FeatureCollection")
+    grids.add_argument("file", type=Path)
+    categories = commands.add_parser("load-categories", help="load a city's GB/T 30428.2 category file")
+    categories.add_argument("file", type=Path)
+    args = parser.parse_args(argv)
+
+    settings = load_settings()
+    if args.command == "serve":
+        return _serve(settings)
+    if args.command == "migrate":
+        from backend.migrations import upgrade
+
+        upgrade(settings.resolved_database_url)
+        print("database schema is up to date")
+        return 0
+    return asyncio.run(_ASYNC_COMMANDS[args.command](settings, args))
+
+
+def _serve(settings: Settings) -> int:
+    import uvicorn
+
+    from backend.app import create_app
+
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        proxy_headers=False,
+        server_header=False,
+    )
+    return 0
+
+
+async def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[int]]) -> int:
+    from backend.db import create_engine, session_factory
+
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        async with session_factory(engine)() as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+async def _create_user(settings: Settings, args: Any) -> int:
+    from backend.accounts.service import create_staff_user
+
+    async def work(session: AsyncSession) -> int:
+        try:
+            user = await create_staff_user(session, args.username, args.password, args.role)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"user {user.username} ({', '.join(user.roles)}) is ready")
+        return 0
+
+    return await _with_session(settings, work)
+
+
+async def _import_grids(settings: Settings, args: Any) -> int:
+    from backend.catalog.service import CatalogFileError, import_grids
+
+    async def work(session: AsyncSession) -> int:
+        try:
+            async with session.begin():
+                count = await import_grids(session, args.file.read_bytes())
+        except (CatalogFileError, OSError) as exc:
+            print(f"error: {exc}; nothing was imported", file=sys.stderr)
+            return 2
+        print(f"{count} grids imported")
+        return 0
+
+    return await _with_session(settings, work)
+
+
+async def _load_categories(settings: Settings, args: Any) -> int:
+    from backend.catalog.service import CatalogFileError, load_categories
+
+    async def work(session: AsyncSession) -> int:
+        try:
+            async with session.begin():
+                report = await load_categories(session, args.file.read_bytes())
+        except (CatalogFileError, OSError) as exc:
+            print(f"error: {exc}; nothing was loaded", file=sys.stderr)
+            return 2
+        print(f"{report.loaded} categories loaded, {report.retired} retired")
+        return 0
+
+    return await _with_session(settings, work)
+
+
+async def _seed_demo(settings: Settings, _args: Any) -> int:
+    from backend.demo import seed_demo
+
+    return await _with_session(settings, lambda session: seed_demo(session, settings))
+
+
+_ASYNC_COMMANDS: dict[str, Callable[[Settings, Any], Awaitable[int]]] = {
+    "create-user": _create_user,
+    "import-grids": _import_grids,
+    "load-categories": _load_categories,
+    "seed-demo": _seed_demo,
+}

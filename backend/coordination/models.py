@@ -1,0 +1,27 @@
+"""The outbox: rows written in the same transaction as the change they announce."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base, JsonDoc, UtcDateTime, new_id, utcnow
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_events"
+    __table_args__ = (Index(None, "delivered_at", "next_attempt_at"),)
+
+    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    event_type: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,134 @@
+"""RFC 9457 problem details: one exception type for the domain, one handler for everything."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from backend.i18n import negotiate, translate
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+_CODE_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    name: str
+    reason: str
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    fields: list[FieldError] | None = None
+
+
+class ApiError(Exception):
+    """A refusal the caller can act on: `code` is stable, the message is translated at render time."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        /,
+        *,
+        fields: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        **params: object,
+    ) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.fields = fields
+        self.headers = headers or {}
+        self.params = params
+
+
+def problem_response(request: Request[Any, Any, Any], error: ApiError) -> Response[Problem]:
+    locale = negotiate(request.headers.get("accept-language"))
+    problem = Problem(
+        type=f"urn:city-service:problem:{error.code}",
+        title=translate(f"error.{error.code}.title", locale),
+        status=error.status,
+        detail=translate(f"error.{error.code}.detail", locale, **error.params),
+        code=error.code,
+        instance=request.url.path,
+        fields=error.fields,
+    )
+    return Response(
+        problem,
+        status_code=error.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers={**error.headers, "Content-Language": locale},
+    )
+
+
+def handle_api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response[Problem]:
+    return problem_response(request, exc)
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    if isinstance(exc, ValidationException):
+        return problem_response(request, ApiError(422, "validation_error", fields=_field_errors(exc)))
+    status = exc.status_code
+    code = _CODE_BY_STATUS.get(status, "http_error")
+    if status >= 500:
+        log.error("http_exception", status=status, detail=exc.detail, exc_info=exc)
+    params: dict[str, object] = {"http_status": status}
+    if status == 413:
+        params["max_mb"] = request.app.state.settings.max_upload_mb
+    return problem_response(request, ApiError(status, code, headers=exc.headers, **params))
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    log.exception("unhandled_exception", path=request.url.path, method=request.method)
+    return problem_response(request, ApiError(500, "internal_error"))
+
+
+_LOCATION = re.compile(r" - at `\$\.?([^`]*)`$")
+
+
+def _field_errors(exc: ValidationException) -> list[FieldError]:
+    """Litestar reports msgspec errors as [{message, key, source}]; name the field, keep the reason."""
+    fields: list[FieldError] = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", ""))
+        name = str(item.get("key") or "")
+        match = _LOCATION.search(message)
+        if match:
+            inner = match.group(1)
+            message = message[: match.start()]
+            name = f"{name}.{inner}" if name and name != "data" and inner else inner or name
+        fields.append(FieldError(name=name or "body", reason=message))
+    return fields
+
+
+EXCEPTION_HANDLERS = {
+    ApiError: handle_api_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

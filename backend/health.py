@@ -1,0 +1,71 @@
+"""GET /healthz for load balancers and the city's IT, and the landing page."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import msgspec
+import structlog
+from litestar import Request, Response, get
+from litestar.datastructures import State
+from sqlalchemy import text
+
+log = structlog.get_logger(__name__)
+
+CHECK_TIMEOUT_S = 5.0
+
+
+class Health(msgspec.Struct, frozen=True):
+    status: str
+    database: str
+    storage: str
+
+
+async def _database_ok(state: State) -> bool:
+    async with state.sessionmaker() as session:
+        await session.execute(text("SELECT 1"))
+    return True
+
+
+async def _storage_ok(state: State) -> bool:
+    await state.store.check()
+    return True
+
+
+async def _probe(name: str, check: Any) -> str:
+    try:
+        await asyncio.wait_for(check, CHECK_TIMEOUT_S)
+    except Exception as exc:  # any failure means "not ok"; the kind is logged, never secrets
+        log.warning("health_check_failed", part=name, error=type(exc).__name__)
+        return "error"
+    return "ok"
+
+
+@get("/healthz", summary="Liveness and readiness: database and object storage", tags=["ops"])
+async def health(request: Request[Any, Any, Any]) -> Response[Health]:
+    state = request.app.state
+    database, storage = await asyncio.gather(
+        _probe("database", _database_ok(state)), _probe("storage", _storage_ok(state))
+    )
+    ok = database == "ok" and storage == "ok"
+    return Response(
+        Health(status="ok" if ok else "error", database=database, storage=storage),
+        status_code=200 if ok else 503,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+_INDEX = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>城市服务 City Service</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem">
+<h1>城市服务 · City Service</h1>
+<p>公众服务与现场巡查接口已运行。The public-service and field-inspection API is running.</p>
+<ul><li><a href="/schema">API 文档 · API docs</a></li><li><a href="/schema/openapi.json">OpenAPI</a></li>
+<li><a href="/healthz">/healthz</a></li></ul></body></html>"""
+
+
+@get("/", include_in_schema=False, media_type="text/html")
+async def index() -> str:
+    return _INDEX

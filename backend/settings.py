@@ -1,0 +1,106 @@
+"""All configuration, read once from CITY_* environment variables with embedded defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = REPO_ROOT / "var"
+    # Empty means: a SQLite file in the data dir.
+    database_url: str = ""
+    storage: Literal["local", "s3"] = "local"
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    s3_bucket: str = "city-service"
+    s3_secure: bool = False
+    s3_region: str | None = None
+    # Empty means: read (or create on first start) the file secret_key in the data dir.
+    secret_key: str = ""
+    timezone: str = "Asia/Shanghai"
+    max_upload_mb: int = 20
+    # 80 MP admits every phone camera in use (48 MP sensors give ~49 MP) and refuses bombs.
+    max_image_pixels: int = 80_000_000
+    # "file" writes codes to sms-outbox.log in the data dir; otherwise "module:factory".
+    sms_sender: str = "file"
+    otp_ttl_seconds: int = 300
+    otp_per_phone_per_hour: int = 5
+    otp_phone_interval_seconds: int = 60
+    otp_per_address_per_hour: int = 20
+    device_token_days: int = 365
+    citizen_token_days: int = 30
+    staff_token_hours: int = 12
+    # Addresses of reverse proxies whose X-Forwarded-For is believed (comma separated).
+    trusted_proxies: str = ""
+    log_level: str = "INFO"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'city.db'}"
+
+    @property
+    def objects_dir(self) -> Path:
+        return self.data_dir / "objects"
+
+    @property
+    def sms_outbox_path(self) -> Path:
+        return self.data_dir / "sms-outbox.log"
+
+    @property
+    def proxies(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Settings from CITY_<FIELD> variables; `overrides` win (tests use them)."""
+    env = os.environ if environ is None else environ
+    raw: dict[str, object] = {}
+    for field in msgspec.structs.fields(Settings):
+        value = env.get(f"CITY_{field.name.upper()}")
+        if value is not None and value != "":
+            raw[field.name] = value
+    raw.update(overrides)
+    settings = msgspec.convert(raw, Settings, strict=False, dec_hook=_decode)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if not settings.secret_key:
+        settings = msgspec.structs.replace(settings, secret_key=_stored_secret(settings.data_dir))
+    return settings
+
+
+def _decode(type_: type, value: object) -> object:
+    if type_ is Path and isinstance(value, (str, Path)):
+        return Path(value).resolve()
+    raise NotImplementedError(type_)
+
+
+def _stored_secret(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    if not path.exists():
+        # O_EXCL: two processes starting at once agree on one key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -1,0 +1,161 @@
+"""Accepting a photo: decode and strip off the event loop, store three copies, record it once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.errors import ApiError
+from backend.settings import Settings
+from backend.uploads.models import Photo
+from backend.uploads.pipeline import ImageRejected, ProcessedImage, process_image
+from backend.uploads.schemas import GpsOut, PhotoOut, UploadOut
+from backend.uploads.storage import ObjectStore
+
+log = structlog.get_logger(__name__)
+
+_STATUS_BY_REJECTION = {"unsupported_media_type": 415, "image_unreadable": 422, "image_too_large": 422}
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    photo: Photo
+    created: bool
+
+
+def display_url(photo_id: uuid.UUID) -> str:
+    return f"/api/v1/photos/{photo_id}/display.jpg"
+
+
+def thumb_url(photo_id: uuid.UUID) -> str:
+    return f"/api/v1/photos/{photo_id}/thumb.jpg"
+
+
+def public_key(photo_id: uuid.UUID, rendition: str) -> str:
+    """Stripped renditions live under public/; originals never do."""
+    return f"public/{photo_id}/{rendition}.jpg"
+
+
+def original_key(photo_id: uuid.UUID) -> str:
+    return f"originals/{photo_id}"
+
+
+async def accept_upload(
+    session: AsyncSession,
+    store: ObjectStore,
+    settings: Settings,
+    slots: asyncio.Semaphore,
+    owner_id: uuid.UUID,
+    data: bytes,
+    idempotency_key: str | None,
+) -> Upload:
+    if idempotency_key:
+        existing = await _by_key(session, owner_id, idempotency_key)
+        if existing is not None:
+            return Upload(existing, created=False)
+    if len(data) > settings.max_upload_bytes:
+        raise ApiError(413, "payload_too_large", max_mb=settings.max_upload_mb)
+    # The semaphore bounds how many full-size images are in memory at once.
+    async with slots:
+        try:
+            image = await asyncio.to_thread(
+                process_image, data, max_pixels=settings.max_image_pixels, tz=settings.tz
+            )
+        except ImageRejected as rejected:
+            raise ApiError(
+                _STATUS_BY_REJECTION[rejected.code],
+                rejected.code,
+                max_megapixels=settings.max_image_pixels // 1_000_000,
+            ) from None
+    photo = _photo_row(owner_id, idempotency_key, data, image)
+    await _store_copies(store, photo, data, image)
+    try:
+        async with session.begin():
+            session.add(photo)
+    except IntegrityError:
+        # A concurrent retry with the same Idempotency-Key won; keep its photo, drop ours.
+        await _delete_copies(store, photo)
+        existing = await _by_key(session, owner_id, idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return Upload(existing, created=False)
+    log.info("photo_uploaded", photo_id=str(photo.id), format=image.format, bytes=len(data))
+    return Upload(photo, created=True)
+
+
+async def _by_key(session: AsyncSession, owner_id: uuid.UUID, key: str) -> Photo | None:
+    async with session.begin():
+        return await session.scalar(
+            select(Photo).where(Photo.owner_id == owner_id, Photo.idempotency_key == key)
+        )
+
+
+def _photo_row(owner_id: uuid.UUID, key: str | None, data: bytes, image: ProcessedImage) -> Photo:
+    return Photo(
+        id=uuid.uuid4(),
+        owner_id=owner_id,
+        idempotency_key=key,
+        format=image.format,
+        mime_type=image.mime_type,
+        byte_size=len(data),
+        width=image.width,
+        height=image.height,
+        display_width=image.display.width,
+        display_height=image.display.height,
+        thumb_width=image.thumb.width,
+        thumb_height=image.thumb.height,
+        taken_at=image.taken_at,
+        gps_lat=image.gps[0] if image.gps else None,
+        gps_lng=image.gps[1] if image.gps else None,
+    )
+
+
+async def _store_copies(store: ObjectStore, photo: Photo, original: bytes, image: ProcessedImage) -> None:
+    try:
+        await asyncio.gather(
+            store.put(original_key(photo.id), original, image.mime_type),
+            store.put(public_key(photo.id, "display"), image.display.data, "image/jpeg"),
+            store.put(public_key(photo.id, "thumb"), image.thumb.data, "image/jpeg"),
+        )
+    except Exception as exc:
+        log.error("photo_store_failed", photo_id=str(photo.id), error=type(exc).__name__)
+        await _delete_copies(store, photo)
+        raise ApiError(503, "service_unavailable") from exc
+
+
+async def _delete_copies(store: ObjectStore, photo: Photo) -> None:
+    keys = (original_key(photo.id), public_key(photo.id, "display"), public_key(photo.id, "thumb"))
+    await asyncio.gather(*(store.delete(key) for key in keys), return_exceptions=True)
+
+
+def upload_out(photo: Photo) -> UploadOut:
+    gps = (
+        GpsOut(lat=photo.gps_lat, lng=photo.gps_lng)
+        if photo.gps_lat is not None and photo.gps_lng is not None
+        else None
+    )
+    return UploadOut(
+        id=str(photo.id),
+        width=photo.width,
+        height=photo.height,
+        thumb_url=thumb_url(photo.id),
+        display_url=display_url(photo.id),
+        taken_at=photo.taken_at,
+        gps=gps,
+    )
+
+
+def photo_out(photo: Photo) -> PhotoOut:
+    return PhotoOut(
+        id=str(photo.id),
+        width=photo.width,
+        height=photo.height,
+        thumb_url=thumb_url(photo.id),
+        display_url=display_url(photo.id),
+    )

@@ -1,0 +1,203 @@
+"""Requests/s of POST /api/v1/requests against a bare Litestar endpoint doing one INSERT on the same
+database, both served the same way (uvicorn, one worker, in a child process). Prints figures only.
+
+    .venv/bin/python bench/create_request.py [--requests 2000] [--concurrency 16] [--postgresql]
+
+Goal: ours / bare >= 0.6.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import msgspec
+import psycopg
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+PG_ADMIN_URL = os.environ.get("CITY_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+class BareBody(msgspec.Struct):
+    client_id: uuid.UUID
+    description: str
+    lat: float
+    lng: float
+
+
+def bare_app(database_url: str):  # noqa: ANN201 - a Litestar app, built in the child process
+    """The yardstick: parse a Struct, one INSERT, commit, answer."""
+    from litestar import Litestar, post
+    from sqlalchemy import text
+
+    from backend.db import create_engine, session_factory
+
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+
+    @post("/bare", status_code=201)
+    async def create(data: BareBody) -> dict[str, str]:
+        async with sessions() as session, session.begin():
+            await session.execute(
+                text("INSERT INTO bench_bare (id, description, lat, lng) VALUES (:id, :d, :lat, :lng)"),
+                {"id": str(data.client_id), "d": data.description, "lat": data.lat, "lng": data.lng},
+            )
+        return {"id": str(data.client_id)}
+
+    return Litestar([create], on_shutdown=[engine.dispose])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(kind: str, database_url: str, data_dir: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "CITY_DATABASE_URL": database_url,
+        "CITY_DATA_DIR": data_dir,
+        "CITY_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(REPO),
+    }
+    code = (
+        "import sys, uvicorn\n"
+        "from bench.create_request import bare_app\n"
+        "from backend.app import create_app\n"
+        f"app = bare_app({database_url!r}) if {kind!r} == 'bare' else create_app()\n"
+        f"uvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning', access_log=False)\n"
+    )
+    return subprocess.Popen([sys.executable, "-c", code], env=env, cwd=REPO)
+
+
+async def _wait_up(base: str) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(200):
+            try:
+                await client.get(base + "/healthz")
+                return
+            except httpx.TransportError:
+                await asyncio.sleep(0.05)
+    raise RuntimeError(f"{base} did not start")
+
+
+async def _load(url: str, bodies: list[dict], headers: dict[str, str], concurrency: int) -> float:
+    queue = iter(bodies)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+
+        async def worker() -> None:
+            for body in queue:
+                response = await client.post(url, json=body, headers=headers)
+                if response.status_code != 201:
+                    raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return len(bodies) / (time.perf_counter() - started)
+
+
+async def _measure(kind: str, database_url: str, data_dir: str, requests: int, concurrency: int) -> float:
+    port = _free_port()
+    server = _serve(kind, database_url, data_dir, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await _wait_up(base)
+        if kind == "bare":
+            bodies = [
+                {"client_id": str(uuid.uuid4()), "description": "井盖松动", "lat": 30.2741, "lng": 120.1551}
+                for _ in range(requests)
+            ]
+            headers: dict[str, str] = {}
+            url = base + "/bare"
+        else:
+            async with httpx.AsyncClient() as client:
+                token = (await client.post(base + "/api/v1/auth/device")).json()["token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            bodies = [
+                {
+                    "client_id": str(uuid.uuid4()),
+                    "type": "complaint",
+                    "category_code": "C0101",
+                    "description": "井盖松动",
+                    "location": {"lat": 30.2741, "lng": 120.1551},
+                }
+                for _ in range(requests)
+            ]
+            url = base + "/api/v1/requests"
+        await _load(url, bodies[: requests // 10], headers, concurrency)  # warm-up
+        return await _load(url, bodies[requests // 10 :], headers, concurrency)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _prepare(database_url: str, data_dir: str) -> None:
+    env = {**os.environ, "CITY_DATABASE_URL": database_url, "CITY_DATA_DIR": data_dir}
+    for command in ("migrate", "seed-demo"):
+        subprocess.run(
+            [sys.executable, "-m", "backend", command],
+            env=env,
+            cwd=REPO,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    sync_url = database_url.replace("+aiosqlite", "")
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(sync_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TABLE bench_bare (id VARCHAR(36) PRIMARY KEY, description TEXT, lat FLOAT, lng FLOAT)"
+            )
+        )
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--postgresql", action="store_true", help="run on a temporary PostgreSQL database")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as data_dir:
+        pg_name = f"city_bench_{uuid.uuid4().hex[:8]}"
+        if args.postgresql:
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{pg_name}"')
+            database_url = (
+                PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+                + "/"
+                + pg_name
+            )
+        else:
+            database_url = f"sqlite+aiosqlite:///{data_dir}/bench.db"
+        try:
+            _prepare(database_url, data_dir)
+            bare = asyncio.run(_measure("bare", database_url, data_dir, args.requests, args.concurrency))
+            ours = asyncio.run(_measure("ours", database_url, data_dir, args.requests, args.concurrency))
+        finally:
+            if args.postgresql:
+                with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+    database = "PostgreSQL" if args.postgresql else "SQLite"
+    print(f"create_request on {database}, {args.requests} requests, concurrency {args.concurrency}")
+    print(f"  bare Litestar + one INSERT : {bare:8.1f} req/s")
+    print(f"  POST /api/v1/requests      : {ours:8.1f} req/s")
+    print(f"  ratio ours/bare            : {ours / bare:8.2f}  (goal >= 0.6)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""Helpers for API tests: tokens, photos, points inside and outside the demo district."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+
+from backend.settings import Settings
+
+# Inside the demo district's unit grids, and far outside them.
+INSIDE = {"lat": 30.2741, "lng": 120.1551}
+OUTSIDE = {"lat": 31.2304, "lng": 121.4737}
+
+
+def jpeg_bytes(size: tuple[int, int] = (640, 480), color: str = "steelblue") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+async def device_headers(client: httpx.AsyncClient) -> dict[str, str]:
+    response = await client.post("/api/v1/auth/device")
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+async def upload_photo(
+    client: httpx.AsyncClient, headers: dict[str, str], data: bytes | None = None, **extra_headers: str
+) -> httpx.Response:
+    files = {"file": ("photo.jpg", data or jpeg_bytes(), "image/jpeg")}
+    return await client.post("/api/v1/uploads", files=files, headers={**headers, **extra_headers})
+
+
+def request_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "client_id": str(uuid.uuid4()),
+        "type": "complaint",
+        "category_code": "C0101",
+        "description": "井盖松动，踩上去会响。",
+        "location": {**INSIDE, "accuracy_m": 12.5},
+        "address": "示范路 8 号",
+        "photo_ids": [],
+        "contact_phone": "13912345678",
+    }
+    body.update(overrides)
+    return body
+
+
+def sms_codes(settings: Settings) -> list[dict[str, str]]:
+    path = settings.sms_outbox_path
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def last_code(settings: Settings, phone: str) -> str:
+    texts = [m["text"] for m in sms_codes(settings) if m["to"] == phone]
+    assert texts, "no SMS was sent"
+    match = re.search(r"(?<![0-9])([0-9]{6})(?![0-9])", texts[-1])
+    assert match, texts[-1]
+    return match.group(1)
+
+
+@pytest.fixture
+async def device(client: httpx.AsyncClient) -> dict[str, str]:
+    return await device_headers(client)

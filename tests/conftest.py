@@ -1,0 +1,105 @@
+"""Shared fixtures: a migrated, catalogued database on SQLite and on a real PostgreSQL, and an API
+client that talks to the real app over ASGI in the test's own event loop (so concurrent requests
+really overlap)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from litestar import Litestar
+from sqlalchemy import delete, text
+
+from backend.app import close_resources, create_app, open_resources
+from backend.catalog.service import DEFAULT_CATEGORY_FILE, DEMO_GRID_FILE, import_grids, load_categories
+from backend.db import create_engine, session_factory
+from backend.migrations import upgrade
+from backend.models import Case, OtpChallenge, OutboxEvent, Photo, TimelineEntry, TrackingCounter, User
+from backend.settings import Settings, load_settings
+
+PG_ADMIN_URL = os.environ.get("CITY_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+# Child tables first, so deleting respects foreign keys on both databases.
+MUTABLE_TABLES = (OutboxEvent, TimelineEntry, Photo, Case, TrackingCounter, OtpChallenge, User)
+
+
+async def _load_catalog(url: str) -> None:
+    engine = create_engine(url)
+    async with session_factory(engine)() as session, session.begin():
+        await load_categories(session, DEFAULT_CATEGORY_FILE.read_bytes())
+        await import_grids(session, DEMO_GRID_FILE.read_bytes())
+    await engine.dispose()
+
+
+def _prepare(url: str) -> str:
+    upgrade(url)
+    asyncio.run(_load_catalog(url))
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _prepare(f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A database of this run's own on the machine's PostgreSQL, dropped afterwards."""
+    name = f"city_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        yield _prepare(f"{base}/{name}")
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    # An empty environment: the developer's own CITY_* variables never leak into a test.
+    return load_settings(
+        {},
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        secret_key="test-secret-that-is-long-enough-for-hs256",
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[Litestar]:
+    application = create_app(settings)
+    # The startup and shutdown hooks, called directly: pytest-asyncio runs a fixture's setup and
+    # teardown in different tasks, which Litestar's lifespan task group does not allow.
+    await open_resources(application)
+    await _empty_tables(application)
+    yield application
+    await close_resources(application)
+
+
+async def _empty_tables(application: Litestar) -> None:
+    async with application.state.sessionmaker() as session, session.begin():
+        if session.get_bind().dialect.name == "postgresql":
+            names = ", ".join(model.__tablename__ for model in MUTABLE_TABLES)
+            await session.execute(text(f"TRUNCATE {names} CASCADE"))
+        else:
+            for model in MUTABLE_TABLES:
+                await session.execute(delete(model))
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://city.test") as http:
+        yield http
