@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test bench migrate seed-demo clean
+.PHONY: run test lint bench migrate seed-demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,11 @@ seed-demo: migrate
 run: seed-demo
 	$(PY) -m backend serve
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check backend tests bench
+	$(VENV)/bin/ruff format --check backend tests bench
+
+test: lint
 	$(PY) -m pytest
 
 bench: $(STAMP)

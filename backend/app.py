@@ -13,6 +13,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from backend.accounts.routes import AuthController
 from backend.accounts.sms import make_sms_sender
 from backend.cases.routes import RequestController
+from backend.catalog.lookup import CatalogCache
 from backend.catalog.routes import CatalogController
 from backend.db import create_engine, session_factory
 from backend.deps import DEPENDENCIES
@@ -34,6 +35,7 @@ async def open_resources(app: Litestar) -> None:
     app.state.sessionmaker = session_factory(engine)
     app.state.store = await make_store(settings)
     app.state.sms = make_sms_sender(settings)
+    app.state.catalog = CatalogCache(settings.catalog_ttl_seconds)
     # Each slot holds one decoded photo: bounded memory under a burst of uploads.
     app.state.image_slots = asyncio.Semaphore(max(2, os.cpu_count() or 2))
 
@@ -65,7 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="City Service API",
             version="1",
-            description="Citizen requests, photos and unit grids for the city operation-management service platform.",
+            description="Citizen requests, photos and unit grids of a city operation-management platform.",
             path="/schema",
             render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin()],
         ),

@@ -59,7 +59,11 @@ def new_id() -> uuid.UUID:
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        # One connection, handed over in turn: SQLite has one writer anyway, and a queue in the pool
+        # wakes the next request at once where competing connections would sleep in busy_timeout.
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60, **kwargs
+        )
         _tune_sqlite(engine)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, **kwargs)

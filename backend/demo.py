@@ -14,6 +14,7 @@ from backend.accounts.service import create_staff_user
 from backend.accounts.tokens import Principal
 from backend.cases.schemas import LocationIn, RequestCreate
 from backend.cases.service import submit_request
+from backend.catalog.lookup import load_snapshot
 from backend.catalog.service import DEFAULT_CATEGORY_FILE, DEMO_GRID_FILE, import_grids, load_categories
 from backend.settings import REPO_ROOT, Settings
 from backend.uploads.service import accept_upload
@@ -79,13 +80,16 @@ async def _demo_citizen(session: AsyncSession) -> User:
 
 
 async def _demo_requests(session: AsyncSession, settings: Settings) -> int:
-    citizen = await _demo_citizen(session)
-    principal = Principal(user_id=citizen.id, kind="citizen", roles=("citizen",))
+    # Plain values from here on: a replay's rollback expires every ORM object in the session.
+    citizen_id = (await _demo_citizen(session)).id
+    principal = Principal(user_id=citizen_id, kind="citizen", roles=("citizen",))
     store = await make_store(settings)
     slots = asyncio.Semaphore(1)
+    async with session.begin():
+        catalog = await load_snapshot(session)
     for client_id, kind, category, sample, description, lat, lng, address in DEMO_REQUESTS:
         photo = await accept_upload(
-            session, store, settings, slots, citizen.id, (SAMPLES / sample).read_bytes(), f"demo-{client_id}"
+            session, store, settings, slots, citizen_id, (SAMPLES / sample).read_bytes(), f"demo-{client_id}"
         )
         body = RequestCreate(
             client_id=uuid.UUID(client_id),
@@ -96,5 +100,5 @@ async def _demo_requests(session: AsyncSession, settings: Settings) -> int:
             address=address,
             photo_ids=[photo.photo.id],
         )
-        await submit_request(session, settings, principal, body, "zh-CN")
+        await submit_request(session, settings, catalog, principal, body, "zh-CN")
     return len(DEMO_REQUESTS)

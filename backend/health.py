@@ -57,7 +57,8 @@ async def health(request: Request[Any, Any, Any]) -> Response[Health]:
 
 
 _INDEX = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
 <title>城市服务 City Service</title></head>
 <body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem">
 <h1>城市服务 · City Service</h1>

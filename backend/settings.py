@@ -44,6 +44,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Addresses of reverse proxies whose X-Forwarded-For is believed (comma separated).
     trusted_proxies: str = ""
     log_level: str = "INFO"
+    # How long a process may answer from its in-memory copy of categories and grids.
+    catalog_ttl_seconds: float = 60.0
 
     @property
     def tz(self) -> ZoneInfo:

@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,12 +39,16 @@ class RequestController(Controller):
     async def submit(
         self,
         data: RequestCreate,
+        state: State,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         locale: NamedDependency[str],
     ) -> Response[RequestOut]:
-        result = await service.submit_request(db_session, settings, principal, data, locale)
+        # Read only now, after the caller is known: Litestar resolves dependencies concurrently, and a
+        # database read cancelled half-way (when another dependency refuses) can strand a connection.
+        catalog = await state.catalog.snapshot(db_session)
+        result = await service.submit_request(db_session, settings, catalog, principal, data, locale)
         return Response(result.request, status_code=201 if result.created else 200)
 
     @get("/", summary="The caller's own requests, newest first, cursor-paginated")

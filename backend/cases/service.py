@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -34,9 +35,10 @@ from backend.cases.schemas import (
     TimelineEntryOut,
 )
 from backend.catalog.geo import box_around, distance_m, to_wgs84
+from backend.catalog.lookup import CatalogSnapshot, CategoryRef
 from backend.catalog.models import Category
 from backend.catalog.schemas import TYPES_NEEDING_CATEGORY
-from backend.catalog.service import active_category, category_name, grid_at
+from backend.catalog.service import Named, category_name
 from backend.db import utcnow
 from backend.errors import ApiError, FieldError
 from backend.i18n import translate
@@ -66,17 +68,19 @@ def optional_text(text: str | None) -> str | None:
 
 
 async def submit_request(
-    session: AsyncSession, settings: Settings, principal: Principal, body: RequestCreate, locale: str
+    session: AsyncSession,
+    settings: Settings,
+    catalog: CatalogSnapshot,
+    principal: Principal,
+    body: RequestCreate,
+    locale: str,
 ) -> Submitted:
     require_role(principal, "citizen")
     try:
         async with session.begin():
-            existing = await session.scalar(select(Case).where(Case.client_id == body.client_id))
-            if existing is not None:
-                return Submitted(await _replay(session, existing, principal, locale), created=False)
-            out = await _create(session, settings, principal, body, locale)
+            out = await _create(session, settings, catalog, principal, body, locale)
     except IntegrityError:
-        # A concurrent retry with the same client_id committed first: answer with its case.
+        # The client_id exists: a retry (perhaps a concurrent one) of a request already stored.
         async with session.begin():
             existing = await session.scalar(select(Case).where(Case.client_id == body.client_id))
             if existing is None:
@@ -93,21 +97,25 @@ async def _replay(session: AsyncSession, case: Case, principal: Principal, local
 
 
 async def _create(
-    session: AsyncSession, settings: Settings, principal: Principal, body: RequestCreate, locale: str
+    session: AsyncSession,
+    settings: Settings,
+    catalog: CatalogSnapshot,
+    principal: Principal,
+    body: RequestCreate,
+    locale: str,
 ) -> RequestOut:
     description = clean_text(body.description)
     if not description:
         raise ApiError(422, "validation_error", fields=[FieldError("description", "must not be blank")])
-    category = await _category_for(session, body)
+    category = _category_for(catalog, body)
     photo_ids = list(dict.fromkeys(body.photo_ids))
     if len(photo_ids) > MAX_PHOTOS:
         raise ApiError(422, "too_many_photos", max=MAX_PHOTOS)
     contact_phone = normalize_phone(body.contact_phone) if body.contact_phone else None
     lat, lng = to_wgs84(body.location.lat, body.location.lng, body.location.crs)
-    grid = await grid_at(session, lat, lng)
+    grid = catalog.grid_at(lat, lng)
     if grid is None:
         raise ApiError(422, "outside_service_area")
-    photos = await _claimable_photos(session, principal, photo_ids)
 
     now = utcnow()
     case = Case(
@@ -127,25 +135,18 @@ async def _create(
         contact_phone=contact_phone,
         created_at=now,
     )
-    entry = await workflow.submit(session, case, principal, [str(p.id) for p in photos])
-    for position, photo in enumerate(photos):
-        claimed = await session.execute(
-            update(Photo)
-            .where(Photo.id == photo.id, Photo.owner_id == principal.user_id, Photo.case_id.is_(None))
-            .values(case_id=case.id, position=position)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount != 1:
-            raise ApiError(409, "photo_in_use", id=str(photo.id))
+    # The case is inserted first: a retry's duplicate client_id fails here, before anything else.
+    entry = await workflow.submit(session, case, principal, [str(i) for i in photo_ids])
+    photos = await _claim_photos(session, principal, case, photo_ids)
     return request_out(case, photos, category, [entry], locale)
 
 
-async def _category_for(session: AsyncSession, body: RequestCreate) -> Category | None:
+def _category_for(catalog: CatalogSnapshot, body: RequestCreate) -> CategoryRef | None:
     if not body.category_code:
         if body.type in TYPES_NEEDING_CATEGORY:
             raise ApiError(422, "category_required")
         return None
-    category = await active_category(session, body.category_code)
+    category = catalog.active_category(body.category_code)
     if category is None:
         raise ApiError(422, "unknown_category", code=body.category_code)
     if category.parent_code is None:
@@ -153,7 +154,10 @@ async def _category_for(session: AsyncSession, body: RequestCreate) -> Category 
     return category
 
 
-async def _claimable_photos(session: AsyncSession, principal: Principal, ids: list[uuid.UUID]) -> list[Photo]:
+async def _claim_photos(
+    session: AsyncSession, principal: Principal, case: Case, ids: list[uuid.UUID]
+) -> list[Photo]:
+    """Attach the caller's own, still unattached photos, in the order given."""
     if not ids:
         return []
     rows = {
@@ -162,28 +166,41 @@ async def _claimable_photos(session: AsyncSession, principal: Principal, ids: li
             select(Photo).where(Photo.id.in_(ids), Photo.owner_id == principal.user_id)
         )
     }
-    for photo_id in ids:
-        photo = rows.get(photo_id)
-        if photo is None:
+    for position, photo_id in enumerate(ids):
+        if photo_id not in rows:
             raise ApiError(422, "photo_not_found", id=str(photo_id))
-        if photo.case_id is not None:
+        # Conditional on case_id IS NULL, so two requests racing for one photo cannot both win.
+        claimed = await session.execute(
+            update(Photo)
+            .where(Photo.id == photo_id, Photo.case_id.is_(None))
+            .values(case_id=case.id, position=position)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
             raise ApiError(409, "photo_in_use", id=str(photo_id))
     return [rows[i] for i in ids]
 
 
-async def _next_tracking_no(session: AsyncSession, settings: Settings, now: datetime) -> str:
-    """YYYYMMDD (city time) + a 5-digit daily sequence, e.g. 2026112500042; gapless, as it rolls back too."""
-    day = now.astimezone(settings.tz).strftime("%Y%m%d")
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
+def _counter_upsert(insert: Callable[[type[TrackingCounter]], Any]) -> Any:
+    """Built once per dialect: the same statement object keeps SQLAlchemy's compiled-SQL cache warm."""
+    return (
         insert(TrackingCounter)
-        .values(day=day, last_no=1)
+        .values(day=bindparam("day"), last_no=1)
         .on_conflict_do_update(
             index_elements=[TrackingCounter.day], set_={"last_no": TrackingCounter.last_no + 1}
         )
         .returning(TrackingCounter.last_no)
     )
-    number = (await session.execute(statement)).scalar_one()
+
+
+_COUNTER_UPSERT = {"postgresql": _counter_upsert(pg_insert), "sqlite": _counter_upsert(sqlite_insert)}
+
+
+async def _next_tracking_no(session: AsyncSession, settings: Settings, now: datetime) -> str:
+    """YYYYMMDD (city time) + a 5-digit daily sequence, e.g. 2026112500042; gapless, as it rolls back too."""
+    day = now.astimezone(settings.tz).strftime("%Y%m%d")
+    statement = _COUNTER_UPSERT[session.get_bind().dialect.name]
+    number = (await session.execute(statement, {"day": day})).scalar_one()
     return f"{day}{number:05d}"
 
 
@@ -337,7 +354,7 @@ async def _outs(
 def request_out(
     case: Case,
     photos: list[Photo],
-    category: Category | None,
+    category: Named | None,
     timeline: list[TimelineEntry] | None,
     locale: str,
 ) -> RequestOut:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import msgspec
 import shapely
-from shapely.geometry import Point, shape
+from shapely.geometry import shape
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -143,12 +144,13 @@ def _category_out(row: Category, locale: str) -> CategoryOut:
     )
 
 
-def category_name(category: Category, locale: str) -> str:
+class Named(Protocol):
+    name_zh: str
+    name_en: str
+
+
+def category_name(category: Named, locale: str) -> str:
     return category.name_en if locale == "en" else category.name_zh
-
-
-async def active_category(session: AsyncSession, code: str) -> Category | None:
-    return await session.scalar(select(Category).where(Category.code == code, Category.active.is_(True)))
 
 
 def parse_grid_file(data: bytes) -> list[Grid]:
@@ -199,17 +201,3 @@ async def import_grids(session: AsyncSession, data: bytes) -> int:
     for grid in grids:
         await session.merge(grid)
     return len(grids)
-
-
-async def grid_at(session: AsyncSession, lat: float, lng: float) -> Grid | None:
-    """The unit grid containing the point; on a shared edge the lowest code wins, so it is stable."""
-    candidates = await session.scalars(
-        select(Grid)
-        .where(Grid.min_lat <= lat, Grid.max_lat >= lat, Grid.min_lng <= lng, Grid.max_lng >= lng)
-        .order_by(Grid.code)
-    )
-    point = Point(lng, lat)
-    for grid in candidates:
-        if shape(grid.geometry).covers(point):
-            return grid
-    return None

@@ -71,14 +71,16 @@ def process_image(
         if image.width * image.height > max_pixels:
             raise ImageRejected("image_too_large")
         source_format = image.format or ""
-        exif = image.getexif()
-        orientation = exif.get(0x0112, 1)
-        upright = (image.height, image.width) if orientation in (5, 6, 7, 8) else (image.width, image.height)
-        taken_at, gps = _exif_facts(exif, tz)
+        full_width, full_height = image.size  # before draft() shrinks the decode
         try:
+            # PNG keeps EXIF after the pixels, so reading it may already decode (and hit a truncation).
+            exif = image.getexif()
             display = _display_image(image, display_long_side)
         except (OSError, SyntaxError, ValueError):
             raise ImageRejected("image_unreadable") from None
+        orientation = exif.get(0x0112, 1)
+        upright = (full_height, full_width) if orientation in (5, 6, 7, 8) else (full_width, full_height)
+        taken_at, gps = _taken_at(exif, tz), _gps(exif)
     with display:
         display_rendition = _encode(display, quality=82, progressive=True)
         display.thumbnail((thumb_long_side, thumb_long_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
@@ -133,10 +135,6 @@ def _encode(image: Image.Image, *, quality: int, progressive: bool) -> Rendition
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=progressive)
     return Rendition(data=buffer.getvalue(), width=image.width, height=image.height)
-
-
-def _exif_facts(exif: Image.Exif, tz: tzinfo) -> tuple[datetime | None, tuple[float, float] | None]:
-    return _taken_at(exif, tz), _gps(exif)
 
 
 def _taken_at(exif: Image.Exif, tz: tzinfo) -> datetime | None:

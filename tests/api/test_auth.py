@@ -8,7 +8,6 @@ import uuid
 from datetime import timedelta
 
 import httpx
-import pytest
 from litestar import Litestar
 from sqlalchemy import select
 

@@ -9,11 +9,11 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import select
 
-from backend.catalog.models import Category
+from backend.catalog.lookup import load_snapshot
+from backend.catalog.models import Category, Grid
 from backend.catalog.service import (
     DEFAULT_CATEGORY_FILE,
     CatalogFileError,
-    grid_at,
     import_grids,
     load_categories,
 )
@@ -87,9 +87,16 @@ async def test_bad_category_file_is_refused(app: Litestar) -> None:
 
 async def test_grid_lookup_and_bad_grid_files(app: Litestar) -> None:
     async with app.state.sessionmaker() as session:
-        grid = await grid_at(session, INSIDE["lat"], INSIDE["lng"])
+        async with session.begin():
+            catalog = await load_snapshot(session)
+        grid = catalog.grid_at(INSIDE["lat"], INSIDE["lng"])
         assert grid is not None and len(grid.code) == 15
-        assert await grid_at(session, OUTSIDE["lat"], OUTSIDE["lng"]) is None
+        assert catalog.grid_at(OUTSIDE["lat"], OUTSIDE["lng"]) is None
+        # A point on the edge two grids share belongs to exactly one of them: the lower code.
+        west, east = list(await session.scalars(select(Grid).order_by(Grid.code).limit(2)))
+        edge_lng = west.max_lng
+        assert edge_lng == east.min_lng
+        assert catalog.grid_at((west.min_lat + west.max_lat) / 2, edge_lng).code == west.code
         bow_tie = {
             "type": "FeatureCollection",
             "features": [
