@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, post
 from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts import service
@@ -29,7 +30,7 @@ class AuthController(Controller):
     async def send_otp(
         self,
         request: Request[Any, Any, Any],
-        data: OtpRequest,
+        data: JSONBody[OtpRequest],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         locale: NamedDependency[str],
@@ -46,7 +47,7 @@ class AuthController(Controller):
     )
     async def verify_otp(
         self,
-        data: OtpVerify,
+        data: JSONBody[OtpVerify],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         optional_principal: NamedDependency[Principal | None],
@@ -55,6 +56,9 @@ class AuthController(Controller):
 
     @post("/login", status_code=200, summary="Staff and inspector login")
     async def login(
-        self, data: Login, db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+        self,
+        data: JSONBody[Login],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
     ) -> TokenOut:
         return await service.login(db_session, settings, data.username, data.password)

@@ -8,7 +8,7 @@ from typing import Annotated
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.tokens import Principal
@@ -38,7 +38,7 @@ class RequestController(Controller):
     )
     async def submit(
         self,
-        data: RequestCreate,
+        data: JSONBody[RequestCreate],
         state: State,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
@@ -93,7 +93,7 @@ class RequestController(Controller):
     async def rate(
         self,
         request_id: FromPath[uuid.UUID],
-        data: RatingIn,
+        data: JSONBody[RatingIn],
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
         locale: NamedDependency[str],

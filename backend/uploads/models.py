@@ -27,6 +27,8 @@ class Photo(Base):
     format: Mapped[str] = mapped_column(String(8))
     mime_type: Mapped[str] = mapped_column(String(32))
     byte_size: Mapped[int]
+    # Tells a true retry (same bytes) from a reused Idempotency-Key (other bytes).
+    sha256: Mapped[str] = mapped_column(String(64))
     width: Mapped[int]
     height: Mapped[int]
     display_width: Mapped[int]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from dataclasses import dataclass
 
@@ -55,12 +56,13 @@ async def accept_upload(
     data: bytes,
     idempotency_key: str | None,
 ) -> Upload:
+    if len(data) > settings.max_upload_bytes:
+        raise ApiError(413, "payload_too_large", max_mb=settings.max_upload_mb)
+    digest = hashlib.sha256(data).hexdigest()
     if idempotency_key:
         existing = await _by_key(session, owner_id, idempotency_key)
         if existing is not None:
-            return Upload(existing, created=False)
-    if len(data) > settings.max_upload_bytes:
-        raise ApiError(413, "payload_too_large", max_mb=settings.max_upload_mb)
+            return _replay(existing, digest)
     # The semaphore bounds how many full-size images are in memory at once.
     async with slots:
         try:
@@ -73,7 +75,7 @@ async def accept_upload(
                 rejected.code,
                 max_megapixels=settings.max_image_pixels // 1_000_000,
             ) from None
-    photo = _photo_row(owner_id, idempotency_key, data, image)
+    photo = _photo_row(owner_id, idempotency_key, data, digest, image)
     await _store_copies(store, photo, data, image)
     try:
         async with session.begin():
@@ -84,9 +86,15 @@ async def accept_upload(
         existing = await _by_key(session, owner_id, idempotency_key) if idempotency_key else None
         if existing is None:
             raise
-        return Upload(existing, created=False)
+        return _replay(existing, digest)
     log.info("photo_uploaded", photo_id=str(photo.id), format=image.format, bytes=len(data))
     return Upload(photo, created=True)
+
+
+def _replay(existing: Photo, digest: str) -> Upload:
+    if existing.sha256 != digest:
+        raise ApiError(422, "idempotency_key_conflict")
+    return Upload(existing, created=False)
 
 
 async def _by_key(session: AsyncSession, owner_id: uuid.UUID, key: str) -> Photo | None:
@@ -96,7 +104,9 @@ async def _by_key(session: AsyncSession, owner_id: uuid.UUID, key: str) -> Photo
         )
 
 
-def _photo_row(owner_id: uuid.UUID, key: str | None, data: bytes, image: ProcessedImage) -> Photo:
+def _photo_row(
+    owner_id: uuid.UUID, key: str | None, data: bytes, digest: str, image: ProcessedImage
+) -> Photo:
     return Photo(
         id=uuid.uuid4(),
         owner_id=owner_id,
@@ -104,6 +114,7 @@ def _photo_row(owner_id: uuid.UUID, key: str | None, data: bytes, image: Process
         format=image.format,
         mime_type=image.mime_type,
         byte_size=len(data),
+        sha256=digest,
         width=image.width,
         height=image.height,
         display_width=image.display.width,

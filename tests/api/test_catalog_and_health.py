@@ -49,6 +49,10 @@ async def test_categories_in_english(client: httpx.AsyncClient) -> None:
     assert minor["name"] == minor["names"]["en"]
 
 
+class _Rollback(Exception):
+    """Undo the experiment: the session-wide catalog stays as the other tests expect it."""
+
+
 async def test_a_citys_file_retires_missing_codes(app: Litestar) -> None:
     original = json.loads(DEFAULT_CATEGORY_FILE.read_text(encoding="utf-8"))
     smaller = {**original, "component": original["component"][:1], "event": original["event"][:1]}
@@ -62,10 +66,6 @@ async def test_a_citys_file_retires_missing_codes(app: Litestar) -> None:
                 raise _Rollback
         except _Rollback:
             pass
-
-
-class _Rollback(Exception):
-    """Undo the experiment: the session-wide catalog stays as the other tests expect it."""
 
 
 async def test_bad_category_file_is_refused(app: Litestar) -> None:

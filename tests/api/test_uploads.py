@@ -66,6 +66,17 @@ async def test_idempotency_key_makes_one_photo(
         assert await session.scalar(select(func.count()).select_from(Photo)) == 1
 
 
+async def test_idempotency_key_reused_for_other_bytes_is_refused(
+    client: httpx.AsyncClient, device: dict[str, str]
+) -> None:
+    assert (
+        await upload_photo(client, device, jpeg_bytes(color="red"), **{"Idempotency-Key": "k-2"})
+    ).status_code == 201
+    other = await upload_photo(client, device, jpeg_bytes(color="blue"), **{"Idempotency-Key": "k-2"})
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_conflict"
+
+
 async def test_rejections_carry_their_codes(
     client: httpx.AsyncClient, app: Litestar, device: dict[str, str]
 ) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 04:35:49.617542
+Create Date: 2026-11-25 05:01:46.084086
 """
 
 from collections.abc import Sequence
@@ -181,6 +181,7 @@ def upgrade() -> None:
         sa.Column("format", sa.String(length=8), nullable=False),
         sa.Column("mime_type", sa.String(length=32), nullable=False),
         sa.Column("byte_size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
         sa.Column("width", sa.Integer(), nullable=False),
         sa.Column("height", sa.Integer(), nullable=False),
         sa.Column("display_width", sa.Integer(), nullable=False),
