@@ -84,36 +84,42 @@ async def _create_user(settings: Settings, args: Any) -> int:
     return await _with_session(settings, work)
 
 
-async def _import_grids(settings: Settings, args: Any) -> int:
-    from backend.catalog.service import CatalogFileError, import_grids
+async def _load_file(
+    settings: Settings, path: Path, load: Callable[[AsyncSession, bytes], Awaitable[str]]
+) -> int:
+    """Load a city's file in one transaction: all of it, or (on any error) nothing."""
+    from backend.catalog.service import CatalogFileError
 
     async def work(session: AsyncSession) -> int:
         try:
             async with session.begin():
-                count = await import_grids(session, args.file.read_bytes())
-        except (CatalogFileError, OSError) as exc:
-            print(f"error: {exc}; nothing was imported", file=sys.stderr)
-            return 2
-        print(f"{count} grids imported")
-        return 0
-
-    return await _with_session(settings, work)
-
-
-async def _load_categories(settings: Settings, args: Any) -> int:
-    from backend.catalog.service import CatalogFileError, load_categories
-
-    async def work(session: AsyncSession) -> int:
-        try:
-            async with session.begin():
-                report = await load_categories(session, args.file.read_bytes())
+                summary = await load(session, path.read_bytes())
         except (CatalogFileError, OSError) as exc:
             print(f"error: {exc}; nothing was loaded", file=sys.stderr)
             return 2
-        print(f"{report.loaded} categories loaded, {report.retired} retired")
+        print(summary)
         return 0
 
     return await _with_session(settings, work)
+
+
+async def _import_grids(settings: Settings, args: Any) -> int:
+    from backend.catalog.service import import_grids
+
+    async def load(session: AsyncSession, data: bytes) -> str:
+        return f"{await import_grids(session, data)} grids imported"
+
+    return await _load_file(settings, args.file, load)
+
+
+async def _load_categories(settings: Settings, args: Any) -> int:
+    from backend.catalog.service import load_categories
+
+    async def load(session: AsyncSession, data: bytes) -> str:
+        report = await load_categories(session, data)
+        return f"{report.loaded} categories loaded, {report.retired} retired"
+
+    return await _load_file(settings, args.file, load)
 
 
 async def _seed_demo(settings: Settings, _args: Any) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import msgspec
 import shapely
@@ -26,6 +26,7 @@ from backend.catalog.schemas import (
 )
 from backend.i18n import translate
 
+T = TypeVar("T")
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_CATEGORY_FILE = DATA_DIR / "categories.json"
 DEMO_GRID_FILE = DATA_DIR / "demo-grids.geojson"
@@ -41,11 +42,15 @@ class LoadReport:
     retired: int
 
 
-def parse_category_file(data: bytes) -> list[Category]:
+def _decode(data: bytes, shape_of: type[T]) -> T:
     try:
-        parsed = msgspec.json.decode(data, type=CategoryFile)
-    except msgspec.ValidationError as exc:
+        return msgspec.json.decode(data, type=shape_of)
+    except msgspec.DecodeError as exc:  # not JSON, or JSON of the wrong shape
         raise CatalogFileError(str(exc)) from exc
+
+
+def parse_category_file(data: bytes) -> list[Category]:
+    parsed = _decode(data, CategoryFile)
     rows: list[Category] = []
     position = 0
     for kind, majors in (("component", parsed.component), ("event", parsed.event)):
@@ -154,10 +159,7 @@ def category_name(category: Named, locale: str) -> str:
 
 
 def parse_grid_file(data: bytes) -> list[Grid]:
-    try:
-        parsed = msgspec.json.decode(data, type=GridFile)
-    except msgspec.ValidationError as exc:
-        raise CatalogFileError(str(exc)) from exc
+    parsed = _decode(data, GridFile)
     grids: list[Grid] = []
     seen: set[str] = set()
     for feature in parsed.features:

@@ -51,10 +51,13 @@ def test_create_user_and_bad_files(tmp_path: Path) -> None:
     assert ok.returncode == 0, ok.stderr
     bad_role = run(tmp_path, "create-user", "--username", "li", "--password", "x", "--role", "king")
     assert bad_role.returncode == 2 and "unknown roles" in bad_role.stderr
+    not_json = tmp_path / "categories.json"
+    not_json.write_text("{oops")
+    assert run(tmp_path, "load-categories", str(not_json)).returncode == 2
     broken = tmp_path / "grids.geojson"
     broken.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature"}]}')
     refused = run(tmp_path, "import-grids", str(broken))
-    assert refused.returncode == 2 and "nothing was imported" in refused.stderr
+    assert refused.returncode == 2 and "nothing was loaded" in refused.stderr
     with sqlite3.connect(tmp_path / "city.db") as connection:
         assert connection.execute("SELECT count(*) FROM grids").fetchone()[0] == 0
         assert (
