@@ -3,13 +3,32 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+NODE_STAMP := pwa/node_modules/.installed-stamp
+PWA_BUILD := pwa/dist/index.html
+PWA_SOURCES := $(shell find pwa/src -type f) pwa/index.html pwa/vite.config.ts pwa/tsconfig.json \
+	$(wildcard i18n/*.json) $(wildcard media/icons/*)
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint bench migrate seed-demo clean
+.PHONY: run test lint pwa bench migrate seed-demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
+
+$(NODE_STAMP): pwa/package.json pwa/package-lock.json
+	cd pwa && npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+$(PWA_BUILD): $(NODE_STAMP) $(PWA_SOURCES)
+	cd pwa && npm run build
+
+pwa: $(PWA_BUILD)
+
+# Debian's Chromium drives the browser tests (Playwright's own browser download is not used).
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 migrate: $(STAMP)
 	$(PY) -m backend migrate
@@ -17,14 +36,14 @@ migrate: $(STAMP)
 seed-demo: migrate
 	$(PY) -m backend seed-demo
 
-run: seed-demo
+run: seed-demo $(PWA_BUILD)
 	$(PY) -m backend serve
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check backend tests bench
 	$(VENV)/bin/ruff format --check backend tests bench
 
-test: lint
+test: lint $(PWA_BUILD) $(CHROMIUM)
 	$(PY) -m pytest
 
 bench: $(STAMP)
@@ -32,4 +51,4 @@ bench: $(STAMP)
 	$(PY) bench/create_request.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache pwa/node_modules pwa/dist

@@ -18,8 +18,9 @@ from backend.catalog.routes import CatalogController
 from backend.db import create_engine, session_factory
 from backend.deps import DEPENDENCIES
 from backend.errors import EXCEPTION_HANDLERS
-from backend.health import health, index
+from backend.health import health
 from backend.logs import configure_logging
+from backend.pwa import ConfigController, app_shell
 from backend.settings import Settings, load_settings
 from backend.uploads.routes import PhotoController, UploadController
 from backend.uploads.storage import make_store
@@ -50,8 +51,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[
-            index,
+            app_shell,
             health,
+            ConfigController,
             AuthController,
             CatalogController,
             RequestController,

@@ -54,19 +54,3 @@ async def health(request: Request[Any, Any, Any]) -> Response[Health]:
         status_code=200 if ok else 503,
         headers={"Cache-Control": "no-store"},
     )
-
-
-_INDEX = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<title>城市服务 City Service</title></head>
-<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem">
-<h1>城市服务 · City Service</h1>
-<p>公众服务与现场巡查接口已运行。The public-service and field-inspection API is running.</p>
-<ul><li><a href="/schema">API 文档 · API docs</a></li><li><a href="/schema/openapi.json">OpenAPI</a></li>
-<li><a href="/healthz">/healthz</a></li></ul></body></html>"""
-
-
-@get("/", include_in_schema=False, media_type="text/html")
-async def index() -> str:
-    return _INDEX

@@ -44,6 +44,8 @@ class CatalogSnapshot:
     categories: dict[str, CategoryRef]
     grids: list[GridRef]
     index: STRtree
+    # (min_lng, min_lat, max_lng, max_lat) of all grids: the service area's extent.
+    bounds: tuple[float, float, float, float] | None
 
     def active_category(self, code: str) -> CategoryRef | None:
         category = self.categories.get(code)
@@ -93,4 +95,5 @@ async def load_snapshot(session: AsyncSession) -> CatalogSnapshot:
     shapes = [shape(grid.geometry) for grid in rows]
     shapely.prepare(shapes)
     grids = [GridRef(code=grid.code, name=grid.name) for grid in rows]
-    return CatalogSnapshot(categories=categories, grids=grids, index=STRtree(shapes))
+    bounds = tuple(float(v) for v in shapely.total_bounds(shapes)) if shapes else None
+    return CatalogSnapshot(categories=categories, grids=grids, index=STRtree(shapes), bounds=bounds)  # type: ignore[arg-type]

@@ -1,0 +1,47 @@
+// The API client: one anonymous device token per phone, sent with every call, in the user's language.
+import { currentLocale } from './i18n'
+
+const TOKEN_KEY = 'city.token'
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export function token(): string | null {
+  return localStorage.getItem(TOKEN_KEY)
+}
+
+export function setToken(value: string): void {
+  localStorage.setItem(TOKEN_KEY, value)
+}
+
+async function ensureToken(): Promise<string> {
+  const existing = token()
+  if (existing) return existing
+  const answer = await call<{ token: string }>('POST', '/api/v1/auth/device', undefined, false)
+  setToken(answer.token)
+  return answer.token
+}
+
+export async function call<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+  const headers: Record<string, string> = { 'Accept-Language': currentLocale() }
+  if (auth) headers.Authorization = `Bearer ${await ensureToken()}`
+  let payload: BodyInit | undefined
+  if (body instanceof FormData) payload = body
+  else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json'
+    payload = JSON.stringify(body)
+  }
+  const response = await fetch(path, { method, headers, body: payload })
+  if (!response.ok) {
+    const problem = await response.json().catch(() => ({}))
+    throw new ApiError(response.status, problem.code ?? 'http_error', problem.detail ?? response.statusText)
+  }
+  return (await response.json()) as T
+}

@@ -1,0 +1,11 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import HomeView from './views/HomeView.vue'
+
+// Only the first screen is in the entry bundle; the rest load when visited.
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/', name: 'home', component: HomeView },
+    { path: '/requests', name: 'requests', component: () => import('./views/RequestsView.vue') },
+  ],
+})

@@ -1,0 +1,75 @@
+"""The installable shell: manifest, an active service worker, and the language switch."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+
+def test_manifest_is_served_and_the_service_worker_is_active(page: Page) -> None:
+    page.goto("/")
+    expect(page.get_by_text("我要报告问题")).to_be_visible()
+    state = page.evaluate(
+        """async () => {
+            const worker = (await navigator.serviceWorker.ready).active;
+            if (worker.state !== 'activated') {
+                await new Promise((done) => worker.addEventListener('statechange', () => {
+                    if (worker.state === 'activated') done();
+                }));
+            }
+            return worker.state;
+        }"""
+    )
+    assert state == "activated"
+    href = page.locator("link[rel=manifest]").get_attribute("href")
+    assert href
+    manifest = page.request.get(href)
+    assert manifest.ok and manifest.headers["content-type"].startswith("application/manifest+json")
+    body = manifest.json()
+    assert body["display"] == "standalone" and body["start_url"] == "/"
+    sizes = {icon["sizes"] for icon in body["icons"]}
+    assert {"192x192", "512x512"} <= sizes
+    assert any(icon.get("purpose") == "maskable" for icon in body["icons"])
+    for icon in body["icons"]:
+        assert page.request.get(icon["src"]).headers["content-type"] == "image/png"
+
+
+def test_switching_to_english_shows_english_labels(page: Page) -> None:
+    page.goto("/")
+    expect(page.get_by_text("我要报告问题")).to_be_visible()
+    page.get_by_text("English").click()
+    expect(page.get_by_text("Report a problem")).to_be_visible()
+    expect(page.get_by_text("My requests")).to_be_visible()
+    page.reload()
+    expect(page.get_by_text("Report a problem")).to_be_visible()
+
+
+def test_my_requests_lists_what_this_phone_reported(page: Page) -> None:
+    page.goto("/")
+    token = page.evaluate(
+        """async () => {
+            const r = await fetch('/api/v1/auth/device', {method: 'POST'});
+            const body = await r.json();
+            localStorage.setItem('city.token', body.token);
+            return body.token;
+        }"""
+    )
+    created = page.request.post(
+        "/api/v1/requests",
+        headers={"Authorization": f"Bearer {token}"},
+        data={
+            "client_id": "0b7e7d4e-8a43-4d59-9a52-7d1f2e3c4b5a",
+            "type": "complaint",
+            "category_code": "C0101",
+            "description": "井盖松动",
+            "location": {"lat": 30.2741, "lng": 120.1551},
+        },
+    )
+    assert created.status == 201, created.text()
+    page.get_by_text("我的诉求").click()
+    row = page.locator("[data-test=request]")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(created.json()["tracking_no"])
+    expect(row).to_contain_text("待受理")
