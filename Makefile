@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := pwa/node_modules/.installed-stamp
 PWA_BUILD := pwa/dist/index.html
-PWA_SOURCES := $(shell find pwa/src -type f) pwa/index.html pwa/vite.config.ts pwa/tsconfig.json \
+PWA_SOURCES := $(shell find pwa/src -type f -not -name '*.test.ts') pwa/index.html pwa/vite.config.ts pwa/tsconfig.json \
 	$(wildcard i18n/*.json) $(wildcard media/icons/*)
 CHROMIUM := /usr/bin/chromium
 
@@ -44,6 +44,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check backend tests bench
 
 test: lint $(PWA_BUILD) $(CHROMIUM)
+	cd pwa && npm test
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -21,16 +21,32 @@ export function setToken(value: string): void {
   localStorage.setItem(TOKEN_KEY, value)
 }
 
+let registering: Promise<string> | null = null
+
+/** One device registration even when the first calls start together: photos and their report
+ * must be sent under the same identity. */
 async function ensureToken(): Promise<string> {
   const existing = token()
   if (existing) return existing
-  const answer = await call<{ token: string }>('POST', '/api/v1/auth/device', undefined, false)
-  setToken(answer.token)
-  return answer.token
+  registering ??= call<{ token: string }>('POST', '/api/v1/auth/device', undefined, false)
+    .then((answer) => {
+      setToken(answer.token)
+      return answer.token
+    })
+    .finally(() => {
+      registering = null
+    })
+  return registering
 }
 
-export async function call<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
-  const headers: Record<string, string> = { 'Accept-Language': currentLocale() }
+export async function call<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  auth = true,
+  extraHeaders: Record<string, string> = {},
+): Promise<T> {
+  const headers: Record<string, string> = { 'Accept-Language': currentLocale(), ...extraHeaders }
   if (auth) headers.Authorization = `Bearer ${await ensureToken()}`
   let payload: BodyInit | undefined
   if (body instanceof FormData) payload = body

@@ -2,7 +2,9 @@ import { createApp } from 'vue'
 import 'vant/lib/index.css'
 import App from './App.vue'
 import { i18n } from './i18n'
+import { startSending } from './outbox'
 import { router } from './router'
 
 document.documentElement.lang = i18n.global.locale.value
 createApp(App).use(i18n).use(router).mount('#app')
+startSending()

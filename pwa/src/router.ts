@@ -6,6 +6,7 @@ export const router = createRouter({
   history: createWebHistory(),
   routes: [
     { path: '/', name: 'home', component: HomeView },
+    { path: '/report', name: 'report', component: () => import('./views/ReportView.vue') },
     { path: '/requests', name: 'requests', component: () => import('./views/RequestsView.vue') },
   ],
 })

@@ -1,0 +1,69 @@
+// Reports wait here, photos and all, until the server has them: a reload, a closed tab or a lost
+// connection never loses one. Each keeps its client_id, so a resend after a lost answer is a retry
+// the server recognises, never a second case.
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb'
+
+export interface QueuedPhoto {
+  /** Also the upload's Idempotency-Key. */
+  id: string
+  blob: Blob
+  /** Set once the server has the photo. */
+  uploadedId?: string
+}
+
+export interface ReportBody {
+  type: string
+  category_code: string | null
+  description: string
+  location: { lat: number; lng: number; accuracy_m?: number | null; crs?: 'wgs84' | 'gcj02' }
+  address: string | null
+  contact_phone?: string | null
+}
+
+export interface QueuedReport {
+  clientId: string
+  queuedAt: string
+  body: ReportBody
+  photos: QueuedPhoto[]
+  attempts: number
+  /** A refusal the user must act on (the server said no); the report is not resent by itself. */
+  refusal?: { code: string; message: string }
+}
+
+interface OutboxSchema extends DBSchema {
+  reports: { key: string; value: QueuedReport; indexes: { queuedAt: string } }
+}
+
+export class OutboxStore {
+  private constructor(private readonly db: IDBPDatabase<OutboxSchema>) {}
+
+  static async open(name = 'city-outbox'): Promise<OutboxStore> {
+    const db = await openDB<OutboxSchema>(name, 1, {
+      upgrade(database) {
+        const reports = database.createObjectStore('reports', { keyPath: 'clientId' })
+        reports.createIndex('queuedAt', 'queuedAt')
+      },
+    })
+    return new OutboxStore(db)
+  }
+
+  async put(report: QueuedReport): Promise<void> {
+    await this.db.put('reports', report)
+  }
+
+  async all(): Promise<QueuedReport[]> {
+    return this.db.getAllFromIndex('reports', 'queuedAt')
+  }
+
+  async get(clientId: string): Promise<QueuedReport | undefined> {
+    return this.db.get('reports', clientId)
+  }
+
+  async remove(clientId: string): Promise<void> {
+    await this.db.delete('reports', clientId)
+  }
+
+  close(): void {
+    this.db.close()
+  }
+}

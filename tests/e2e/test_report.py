@@ -1,0 +1,82 @@
+"""A citizen reports from the phone: with a photo, and while offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+pytestmark = pytest.mark.e2e
+
+SAMPLE = Path(__file__).resolve().parents[2] / "media" / "samples" / "manhole.jpg"
+
+
+def wait_for_service_worker(page: Page) -> None:
+    page.evaluate(
+        """async () => {
+            const worker = (await navigator.serviceWorker.ready).active;
+            if (worker.state !== 'activated') {
+                await new Promise((done) => worker.addEventListener('statechange', () => {
+                    if (worker.state === 'activated') done();
+                }));
+            }
+        }"""
+    )
+
+
+def fill_report(page: Page, description: str) -> None:
+    page.get_by_text("我要报告问题").click()
+    expect(page.locator("[data-test=location]")).to_contain_text("30.27410")
+    page.locator("[data-test=category]").click()
+    page.get_by_role("tab").first.wait_for()
+    page.locator(".van-cascader__option", has_text="公用设施").click()
+    page.locator(".van-cascader__option", has_text="上水井盖").click()
+    page.locator("[data-test=photos] input[type=file]").set_input_files(str(SAMPLE))
+    expect(page.locator(".van-uploader__preview")).to_have_count(1)
+    page.locator("[data-test=description] textarea").fill(description)
+
+
+def own_requests(page: Page) -> list[dict]:
+    token = page.evaluate("() => localStorage.getItem('city.token')")
+    answer = page.request.get("/api/v1/requests", headers={"Authorization": f"Bearer {token}"})
+    assert answer.ok
+    return answer.json()["items"]
+
+
+def test_report_with_a_photo_appears_in_my_requests(page: Page) -> None:
+    page.goto("/")
+    fill_report(page, "人行道上的井盖松动了")
+    page.locator("[data-test=submit]").click()
+    expect(page).to_have_url("/requests")
+    row = page.locator("[data-test=request]")
+    expect(row).to_have_count(1)
+    items = own_requests(page)
+    assert len(items) == 1
+    assert len(items[0]["photos"]) == 1
+    assert items[0]["description"] == "人行道上的井盖松动了"
+    assert items[0]["category_code"] == "C0101"
+    expect(row).to_contain_text(items[0]["tracking_no"])
+    display = page.request.get(items[0]["photos"][0]["display_url"])
+    assert display.ok and display.headers["content-type"] == "image/jpeg"
+
+
+def test_offline_report_waits_survives_a_reload_and_is_sent_once(page: Page, context: BrowserContext) -> None:
+    page.goto("/")
+    wait_for_service_worker(page)
+    fill_report(page, "离线时提交的井盖问题")
+    context.set_offline(True)
+    page.locator("[data-test=submit]").click()
+    expect(page).to_have_url("/requests")
+    expect(page.locator("[data-test=waiting]")).to_have_count(1)
+
+    page.reload()
+    expect(page.locator("[data-test=waiting]")).to_have_count(1)
+    expect(page.locator("[data-test=waiting]")).to_contain_text("离线时提交的井盖问题")
+
+    context.set_offline(False)
+    expect(page.locator("[data-test=waiting]")).to_have_count(0, timeout=15000)
+    expect(page.locator("[data-test=request]")).to_have_count(1)
+    items = own_requests(page)
+    assert [item["description"] for item in items] == ["离线时提交的井盖问题"]
+    assert len(items[0]["photos"]) == 1
