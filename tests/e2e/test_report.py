@@ -80,3 +80,18 @@ def test_offline_report_waits_survives_a_reload_and_is_sent_once(page: Page, con
     items = own_requests(page)
     assert [item["description"] for item in items] == ["离线时提交的井盖问题"]
     assert len(items[0]["photos"]) == 1
+
+
+def test_map_without_tiles_is_a_coordinate_grid_with_a_movable_marker(page: Page) -> None:
+    # The tile server is out of reach here, as on a city network that blocks it: the map must still work.
+    page.goto("/report")
+    expect(page.locator("[data-test=location]")).to_contain_text("30.27410")
+    map_box = page.locator("[data-test=map]")
+    expect(map_box).to_have_attribute("data-mode", "grid", timeout=10000)
+    expect(page.locator(".city-pin")).to_be_visible()
+    assert page.locator(".leaflet-overlay-pane path").count() > 2, "grid lines are drawn"
+    box = map_box.bounding_box()
+    assert box is not None
+    map_box.click(position={"x": box["width"] * 0.8, "y": box["height"] * 0.3})
+    expect(page.locator("[data-test=location]")).to_contain_text("已在地图上手动定位")
+    expect(page.locator("[data-test=location]")).not_to_contain_text("30.27410, 120.15510")
