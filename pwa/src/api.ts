@@ -21,6 +21,18 @@ export function setToken(value: string): void {
   localStorage.setItem(TOKEN_KEY, value)
 }
 
+/** "device" (anonymous) or "citizen" (phone verified), read from the token's own claims. */
+export function tokenKind(): string | null {
+  const value = token()
+  if (!value) return null
+  try {
+    const payload = value.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')
+    return (JSON.parse(atob(payload)) as { kind?: string }).kind ?? null
+  } catch {
+    return null
+  }
+}
+
 let registering: Promise<string> | null = null
 
 /** One device registration even when the first calls start together: photos and their report

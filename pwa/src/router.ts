@@ -8,5 +8,12 @@ export const router = createRouter({
     { path: '/', name: 'home', component: HomeView },
     { path: '/report', name: 'report', component: () => import('./views/ReportView.vue') },
     { path: '/requests', name: 'requests', component: () => import('./views/RequestsView.vue') },
+    {
+      path: '/requests/:id',
+      name: 'request',
+      component: () => import('./views/RequestDetailView.vue'),
+      props: true,
+    },
+    { path: '/login', name: 'login', component: () => import('./views/LoginView.vue') },
   ],
 })

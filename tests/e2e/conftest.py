@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -37,8 +39,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str
+    data_dir: Path
+
+    def sql(self, statement: str, *params: object) -> None:
+        """A change the API does not offer yet (closing a case is the staff workflow's job)."""
+        with sqlite3.connect(self.data_dir / "city.db") as connection:
+            connection.execute(statement, params)
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not (REPO / "pwa" / "dist" / "index.html").exists():
         pytest.fail("pwa/dist is not built: run `make test`, which builds it")
     data_dir = tmp_path_factory.mktemp("e2e-data")
@@ -62,7 +75,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if time.monotonic() > deadline or process.poll() is not None:
                 pytest.fail("the server did not start")
             time.sleep(0.1)
-        yield base
+        yield Server(base=base, data_dir=data_dir)
     finally:
         process.terminate()
         process.wait(10)
@@ -84,9 +97,9 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def context(browser: Browser, server: str) -> Iterator[BrowserContext]:
+def context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
     context = browser.new_context(
-        base_url=server,
+        base_url=server.base,
         viewport=PHONE,
         is_mobile=True,
         has_touch=True,
