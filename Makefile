@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := pwa/node_modules/.installed-stamp
 PWA_BUILD := pwa/dist/index.html
 PWA_SOURCES := $(shell find pwa/src -type f -not -name '*.test.ts') pwa/index.html pwa/vite.config.ts pwa/tsconfig.json \
-	$(wildcard i18n/*.json) $(wildcard media/icons/*)
+	$(wildcard i18n/*.json) $(wildcard media/icons/*) $(wildcard media/pictograms/*)
 CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test lint pwa bench migrate seed-demo clean
@@ -47,9 +47,10 @@ test: lint $(PWA_BUILD) $(CHROMIUM)
 	cd pwa && npm test
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(PWA_BUILD)
 	$(PY) bench/photo_pipeline.py
 	$(PY) bench/create_request.py
+	$(PY) bench/pwa_size.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache pwa/node_modules pwa/dist

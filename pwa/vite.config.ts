@@ -9,7 +9,7 @@ export default defineConfig({
   resolve: {
     alias: { '@i18n': fileURLToPath(new URL('../i18n', import.meta.url)) },
   },
-  server: { proxy: { '/api': 'http://127.0.0.1:8000' } },
+  server: { proxy: { '/api': 'http://127.0.0.1:8000' }, fs: { allow: ['..'] } },
   build: { target: 'es2020', assetsInlineLimit: 2048 },
   plugins: [
     vue(),

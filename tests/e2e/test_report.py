@@ -44,6 +44,16 @@ def own_requests(page: Page) -> list[dict]:
     return answer.json()["items"]
 
 
+def test_common_categories_are_one_tap_pictograms(page: Page) -> None:
+    page.goto("/report")
+    parking = page.locator("[data-test=common-categories] [data-code=E0504]")
+    expect(parking).to_contain_text("机动车乱停放")
+    expect(parking.locator("svg")).to_be_visible()
+    parking.click()
+    expect(parking).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("[data-test=category] input")).to_have_value("街面秩序 / 机动车乱停放")
+
+
 def test_report_with_a_photo_appears_in_my_requests(page: Page) -> None:
     page.goto("/")
     fill_report(page, "人行道上的井盖松动了")
