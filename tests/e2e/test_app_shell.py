@@ -73,3 +73,13 @@ def test_my_requests_lists_what_this_phone_reported(page: Page) -> None:
     expect(row).to_have_count(1)
     expect(row).to_contain_text(created.json()["tracking_no"])
     expect(row).to_contain_text("待受理")
+
+
+def test_home_maps_the_reports_near_me(page: Page) -> None:
+    page.goto("/")
+    nearby_map = page.locator("[data-test=nearby-map]")
+    expect(nearby_map).to_be_visible()
+    # The demo data holds two open reports within 500 m of the phone's position.
+    expect(page.locator("path.nearby-report")).not_to_have_count(0)
+    assert page.locator("path.nearby-report").count() >= 2
+    expect(nearby_map).to_have_attribute("data-mode", "grid", timeout=10000)
