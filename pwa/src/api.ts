@@ -51,6 +51,22 @@ async function ensureToken(): Promise<string> {
   return registering
 }
 
+export async function requestHeaders(auth: boolean, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  const headers: Record<string, string> = { 'Accept-Language': currentLocale(), ...extra }
+  if (auth) headers.Authorization = `Bearer ${await ensureToken()}`
+  return headers
+}
+
+export function problemOf(status: number, body: string, fallback: string): ApiError {
+  let problem: { code?: string; detail?: string } = {}
+  try {
+    problem = JSON.parse(body)
+  } catch {
+    // not problem+json (a proxy's page, say): keep the status
+  }
+  return new ApiError(status, problem.code ?? 'http_error', problem.detail ?? fallback)
+}
+
 export async function call<T>(
   method: string,
   path: string,
@@ -58,8 +74,7 @@ export async function call<T>(
   auth = true,
   extraHeaders: Record<string, string> = {},
 ): Promise<T> {
-  const headers: Record<string, string> = { 'Accept-Language': currentLocale(), ...extraHeaders }
-  if (auth) headers.Authorization = `Bearer ${await ensureToken()}`
+  const headers = await requestHeaders(auth, extraHeaders)
   let payload: BodyInit | undefined
   if (body instanceof FormData) payload = body
   else if (body !== undefined) {
@@ -67,9 +82,6 @@ export async function call<T>(
     payload = JSON.stringify(body)
   }
   const response = await fetch(path, { method, headers, body: payload })
-  if (!response.ok) {
-    const problem = await response.json().catch(() => ({}))
-    throw new ApiError(response.status, problem.code ?? 'http_error', problem.detail ?? response.statusText)
-  }
+  if (!response.ok) throw problemOf(response.status, await response.text(), response.statusText)
   return (await response.json()) as T
 }

@@ -81,8 +81,11 @@ def test_offline_report_waits_survives_a_reload_and_is_sent_once(page: Page, con
     expect(page.locator("[data-test=waiting]")).to_have_count(1)
 
     page.reload()
-    expect(page.locator("[data-test=waiting]")).to_have_count(1)
-    expect(page.locator("[data-test=waiting]")).to_contain_text("离线时提交的井盖问题")
+    waiting = page.locator("[data-test=waiting]")
+    expect(waiting).to_have_count(1)
+    expect(waiting).to_contain_text("离线时提交的井盖问题")
+    expect(waiting.locator("[data-test=progress]")).to_contain_text("0/1")
+    expect(waiting.locator("[data-test=retry]")).to_be_visible()
 
     context.set_offline(False)
     expect(page.locator("[data-test=waiting]")).to_have_count(0, timeout=15000)
@@ -105,3 +108,19 @@ def test_map_without_tiles_is_a_coordinate_grid_with_a_movable_marker(page: Page
     map_box.click(position={"x": box["width"] * 0.8, "y": box["height"] * 0.3})
     expect(page.locator("[data-test=location]")).to_contain_text("已在地图上手动定位")
     expect(page.locator("[data-test=location]")).not_to_contain_text("30.27410, 120.15510")
+
+
+def test_a_refused_report_is_parked_with_its_reason_and_can_be_deleted(
+    page: Page, context: BrowserContext
+) -> None:
+    context.set_geolocation({"latitude": 31.2304, "longitude": 121.4737, "accuracy": 10})  # outside the city
+    page.goto("/report")
+    expect(page.locator("[data-test=location]")).to_contain_text("31.23040")
+    page.locator("[data-test=common-categories] [data-code=C0101]").click()
+    page.locator("[data-test=description] textarea").fill("城外的井盖")
+    page.locator("[data-test=submit]").click()
+    waiting = page.locator("[data-test=waiting]")
+    expect(waiting).to_contain_text("不在本市的服务区域")
+    assert own_requests(page) == []
+    waiting.locator("[data-test=discard]").click()
+    expect(waiting).to_have_count(0)

@@ -10,7 +10,7 @@ export interface Sent {
 
 /** How the sender reaches the server; the app passes fetch-based calls, the tests their own. */
 export interface Transport {
-  uploadPhoto(photo: QueuedPhoto): Promise<string>
+  uploadPhoto(photo: QueuedPhoto, clientId: string): Promise<string>
   submitReport(body: ReportBody & { client_id: string; photo_ids: string[] }): Promise<{ id: string; tracking_no: string }>
 }
 
@@ -64,7 +64,7 @@ async function sendOne(store: OutboxStore, transport: Transport, report: QueuedR
   const photos = [...report.photos]
   for (const [index, photo] of photos.entries()) {
     if (photo.uploadedId) continue
-    photos[index] = { ...photo, uploadedId: await transport.uploadPhoto(photo) }
+    photos[index] = { ...photo, uploadedId: await transport.uploadPhoto(photo, report.clientId) }
     // Remember each upload at once: after a crash only the missing photos are sent again.
     await store.put({ ...report, photos })
   }
