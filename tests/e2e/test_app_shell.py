@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -83,3 +83,35 @@ def test_home_maps_the_reports_near_me(page: Page) -> None:
     expect(page.locator("path.nearby-report")).not_to_have_count(0)
     assert page.locator("path.nearby-report").count() >= 2
     expect(nearby_map).to_have_attribute("data-mode", "grid", timeout=10000)
+
+
+def test_the_shell_and_the_last_seen_list_open_offline(page: Page, context: BrowserContext) -> None:
+    page.goto("/")
+    token = page.evaluate(
+        """async () => {
+            const r = await fetch('/api/v1/auth/device', {method: 'POST'});
+            const body = await r.json();
+            localStorage.setItem('city.token', body.token);
+            return body.token;
+        }"""
+    )
+    created = page.request.post(
+        "/api/v1/requests",
+        headers={"Authorization": f"Bearer {token}"},
+        data={
+            "client_id": page.evaluate("() => crypto.randomUUID()"),
+            "type": "inquiry",
+            "description": "垃圾分类几点投放？",
+            "location": {"lat": 30.2741, "lng": 120.1551},
+        },
+    )
+    assert created.status == 201
+    page.evaluate("async () => { await navigator.serviceWorker.ready }")
+    page.reload()  # now controlled by the service worker
+    page.get_by_text("我的诉求").click()
+    expect(page.locator("[data-test=request]")).to_contain_text(created.json()["tracking_no"])
+
+    context.set_offline(True)
+    page.reload()
+    expect(page.locator("[data-test=request]")).to_contain_text(created.json()["tracking_no"])
+    context.set_offline(False)
