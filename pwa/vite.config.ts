@@ -33,26 +33,11 @@ export default defineConfig({
           { src: '/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
         ],
       },
-      workbox: {
-        // The app shell opens offline; client routes fall back to it, the API never does.
-        navigateFallback: '/index.html',
-        navigateFallbackDenylist: [/^\/api\//, /^\/schema/, /^\/healthz/],
-        globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
-        runtimeCaching: [
-          {
-            // Last-seen lists and categories open offline; fresh data wins whenever the network answers.
-            urlPattern: ({ url }) => url.pathname.startsWith('/api/v1/') && !url.pathname.startsWith('/api/v1/photos/'),
-            handler: 'NetworkFirst',
-            method: 'GET',
-            options: { cacheName: 'api', networkTimeoutSeconds: 4, expiration: { maxEntries: 100 } },
-          },
-          {
-            urlPattern: ({ url }) => url.pathname.startsWith('/api/v1/photos/'),
-            handler: 'CacheFirst',
-            options: { cacheName: 'photos', expiration: { maxEntries: 200, maxAgeSeconds: 30 * 24 * 3600 } },
-          },
-        ],
-      },
+      // Our own service worker (src/sw.ts): Workbox routes plus Background Sync of the outbox.
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.ts',
+      injectManifest: { globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'] },
     }),
   ],
 })

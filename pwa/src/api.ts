@@ -37,7 +37,7 @@ let registering: Promise<string> | null = null
 
 /** One device registration even when the first calls start together: photos and their report
  * must be sent under the same identity. */
-async function ensureToken(): Promise<string> {
+export async function ensureToken(): Promise<string> {
   const existing = token()
   if (existing) return existing
   registering ??= call<{ token: string }>('POST', '/api/v1/auth/device', undefined, false)

@@ -105,7 +105,7 @@ def context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
         has_touch=True,
         locale="zh-CN",
         geolocation={"latitude": 30.2741, "longitude": 120.1551, "accuracy": 12},
-        permissions=["geolocation"],
+        permissions=["geolocation", "background-sync"],
     )
     yield context
     context.close()
@@ -116,7 +116,7 @@ def page(context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Pa
     page = context.new_page()
     yield page
     report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
+    if report is not None and report.failed and not page.is_closed():
         RESULTS.mkdir(exist_ok=True)
         page.screenshot(path=str(RESULTS / f"{request.node.name}.png"), full_page=True)
 

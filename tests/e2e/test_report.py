@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,28 @@ def test_a_refused_report_is_parked_with_its_reason_and_can_be_deleted(
     assert own_requests(page) == []
     waiting.locator("[data-test=discard]").click()
     expect(waiting).to_have_count(0)
+
+
+def test_background_sync_sends_after_the_app_is_closed(page: Page, context: BrowserContext) -> None:
+    page.goto("/requests")  # the phone has its device token from here on
+    wait_for_service_worker(page)
+    page.goto("/")  # now controlled by the service worker
+    token = page.evaluate("() => localStorage.getItem('city.token')")
+    assert token
+    fill_report(page, "关掉应用后由后台同步发送")
+    context.set_offline(True)
+    page.locator("[data-test=submit]").click()
+    expect(page.locator("[data-test=waiting]")).to_have_count(1)
+    page.close()  # no page is left to send it: only the service worker can
+    context.set_offline(False)
+
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + 30
+    descriptions: list[str] = []
+    while time.monotonic() < deadline:
+        answer = context.request.get("/api/v1/requests", headers=headers)
+        descriptions = [item["description"] for item in answer.json()["items"]]
+        if descriptions:
+            break
+        time.sleep(0.5)
+    assert descriptions == ["关掉应用后由后台同步发送"]

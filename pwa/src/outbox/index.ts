@@ -1,7 +1,8 @@
 // The app's outbox: the store, a transport over the API, and the moments it sends.
-import { ApiError, call, problemOf, requestHeaders } from '../api'
+import { ApiError, call, ensureToken, problemOf, requestHeaders } from '../api'
 import { flush, type FlushResult, Refused, type Transport } from './sender'
-import { OutboxStore, type QueuedPhoto } from './store'
+import { isRefusal } from './http'
+import { OutboxStore, type QueuedPhoto, type QueuedReport } from './store'
 
 export interface UploadProgress {
   clientId: string
@@ -16,16 +17,12 @@ export function outbox(): Promise<OutboxStore> {
   return opened
 }
 
-/** Client errors are refusals to show the user; anything else (offline, 5xx) is tried again later. */
 function refusalOf(error: unknown): unknown {
-  if (error instanceof ApiError && error.status >= 400 && error.status < 500 && ![408, 429].includes(error.status)) {
-    return new Refused(error.code, error.message)
-  }
-  return error
+  return error instanceof ApiError && isRefusal(error.status) ? new Refused(error.code, error.message) : error
 }
 
 /** XMLHttpRequest rather than fetch: only it reports upload progress, which a slow phone needs to see. */
-async function upload(photo: QueuedPhoto, clientId: string): Promise<string> {
+async function upload(photo: QueuedPhoto, report: QueuedReport): Promise<string> {
   const headers = await requestHeaders(true, { 'Idempotency-Key': photo.id })
   const form = new FormData()
   form.append('file', photo.blob, `${photo.id}.jpg`)
@@ -35,7 +32,7 @@ async function upload(photo: QueuedPhoto, clientId: string): Promise<string> {
     for (const [name, value] of Object.entries(headers)) request.setRequestHeader(name, value)
     request.upload.onprogress = (event) => {
       if (!event.lengthComputable) return
-      const detail: UploadProgress = { clientId, photoId: photo.id, fraction: event.loaded / event.total }
+      const detail: UploadProgress = { clientId: report.clientId, photoId: photo.id, fraction: event.loaded / event.total }
       window.dispatchEvent(new CustomEvent('outbox-progress', { detail }))
     }
     request.onload = () => {
@@ -49,9 +46,9 @@ async function upload(photo: QueuedPhoto, clientId: string): Promise<string> {
 }
 
 const transport: Transport = {
-  async uploadPhoto(photo, clientId) {
+  async uploadPhoto(photo, report) {
     try {
-      return await upload(photo, clientId)
+      return await upload(photo, report)
     } catch (error) {
       throw refusalOf(error)
     }
@@ -66,7 +63,16 @@ const transport: Transport = {
 }
 
 export async function sendWaiting(): Promise<FlushResult> {
-  const result = await flush(await outbox(), transport)
+  const store = await outbox()
+  const waiting = await store.all()
+  if (waiting.length) {
+    // Reports queued before this phone had a token, or before signing in, go under the current one.
+    const current = await ensureToken()
+    for (const report of waiting) {
+      if (report.token !== current) await store.put({ ...report, token: current })
+    }
+  }
+  const result = await flush(store, transport)
   window.dispatchEvent(new CustomEvent('outbox-changed'))
   return result
 }
@@ -84,8 +90,20 @@ export async function discard(clientId: string): Promise<void> {
   window.dispatchEvent(new CustomEvent('outbox-changed'))
 }
 
-/** Send on app start and whenever the connection comes back. */
+/** Ask the service worker to send the outbox once the connection is back, even if the app is closed
+ * by then (Background Sync, where the browser has it). */
+export async function requestBackgroundSync(): Promise<void> {
+  const registration = (await navigator.serviceWorker?.ready) as
+    | (ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } })
+    | undefined
+  await registration?.sync?.register('outbox').catch(() => undefined)
+}
+
+/** Send on app start and whenever the connection comes back; hear when the service worker sent. */
 export function startSending(): void {
   void sendWaiting().catch(() => undefined)
   window.addEventListener('online', () => void sendWaiting().catch(() => undefined))
+  navigator.serviceWorker?.addEventListener('message', (event) => {
+    if (event.data === 'outbox-changed') window.dispatchEvent(new CustomEvent('outbox-changed'))
+  })
 }

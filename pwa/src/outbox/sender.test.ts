@@ -18,6 +18,8 @@ function report(clientId: string, photoCount = 1): QueuedReport {
       id: `${clientId}-p${i}`,
       blob: new Blob([`photo ${i}`], { type: 'image/jpeg' }),
     })),
+    token: 'device-token',
+    locale: 'zh-CN',
     attempts: 0,
   }
 }

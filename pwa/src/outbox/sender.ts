@@ -10,8 +10,11 @@ export interface Sent {
 
 /** How the sender reaches the server; the app passes fetch-based calls, the tests their own. */
 export interface Transport {
-  uploadPhoto(photo: QueuedPhoto, clientId: string): Promise<string>
-  submitReport(body: ReportBody & { client_id: string; photo_ids: string[] }): Promise<{ id: string; tracking_no: string }>
+  uploadPhoto(photo: QueuedPhoto, report: QueuedReport): Promise<string>
+  submitReport(
+    body: ReportBody & { client_id: string; photo_ids: string[] },
+    report: QueuedReport,
+  ): Promise<{ id: string; tracking_no: string }>
 }
 
 /** A refusal from the server (4xx): sending again unchanged cannot succeed. */
@@ -64,15 +67,14 @@ async function sendOne(store: OutboxStore, transport: Transport, report: QueuedR
   const photos = [...report.photos]
   for (const [index, photo] of photos.entries()) {
     if (photo.uploadedId) continue
-    photos[index] = { ...photo, uploadedId: await transport.uploadPhoto(photo, report.clientId) }
+    photos[index] = { ...photo, uploadedId: await transport.uploadPhoto(photo, report) }
     // Remember each upload at once: after a crash only the missing photos are sent again.
     await store.put({ ...report, photos })
   }
-  const answer = await transport.submitReport({
-    ...report.body,
-    client_id: report.clientId,
-    photo_ids: photos.map((photo) => photo.uploadedId as string),
-  })
+  const answer = await transport.submitReport(
+    { ...report.body, client_id: report.clientId, photo_ids: photos.map((photo) => photo.uploadedId as string) },
+    report,
+  )
   await store.remove(report.clientId)
   return { clientId: report.clientId, id: answer.id, trackingNo: answer.tracking_no }
 }

@@ -23,6 +23,9 @@ export interface ReportBody {
 export interface QueuedReport {
   clientId: string
   queuedAt: string
+  /** Who sends it when the service worker does (Background Sync has no page to ask). */
+  token: string
+  locale: string
   body: ReportBody
   photos: QueuedPhoto[]
   attempts: number
