@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { fitWithin } from './photos'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { downscale, fitWithin } from './photos'
 
 describe('fitWithin', () => {
   it('brings the long side down to the limit, keeping the shape', () => {
@@ -11,5 +11,50 @@ describe('fitWithin', () => {
   it('never enlarges', () => {
     expect(fitWithin(800, 600, 1600)).toEqual({ width: 800, height: 600 })
     expect(fitWithin(1, 5000, 1600)).toEqual({ width: 1, height: 1600 })
+  })
+})
+
+// Node has no canvas: these stand-ins record what downscale asks of the browser. The real pixels are
+// checked end to end in Chromium (tests/e2e/test_report.py).
+function fakeBrowser(bitmap: { width: number; height: number } | Error) {
+  const drawn: number[][] = []
+  const encoded: { type?: string; quality?: number }[] = []
+  const canvas = {
+    width: 0,
+    height: 0,
+    getContext: () => ({ drawImage: (_: unknown, ...box: number[]) => drawn.push(box) }),
+    toBlob: (done: (blob: Blob) => void, type?: string, quality?: number) => {
+      encoded.push({ type, quality })
+      done(new Blob(['jpeg'], { type: 'image/jpeg' }))
+    },
+  }
+  const orientation: unknown[] = []
+  vi.stubGlobal('createImageBitmap', async (_file: Blob, options: unknown) => {
+    orientation.push(options)
+    if (bitmap instanceof Error) throw bitmap
+    return { ...bitmap, close: () => undefined }
+  })
+  vi.stubGlobal('document', { createElement: () => canvas })
+  return { canvas, drawn, encoded, orientation }
+}
+
+afterEach(() => vi.unstubAllGlobals())
+
+describe('downscale', () => {
+  it('draws a large photo at most 1600 px long, upright, as JPEG', async () => {
+    const browser = fakeBrowser({ width: 4000, height: 3000 })
+    const result = await downscale(new Blob(['x'], { type: 'image/jpeg' }))
+    expect(browser.orientation).toEqual([{ imageOrientation: 'from-image' }])
+    expect([browser.canvas.width, browser.canvas.height]).toEqual([1600, 1200])
+    expect(browser.drawn).toEqual([[0, 0, 1600, 1200]])
+    expect(browser.encoded).toEqual([{ type: 'image/jpeg', quality: 0.85 }])
+    expect(result.type).toBe('image/jpeg')
+  })
+
+  it('hands over a photo the browser cannot decode (HEIC) unchanged, for the server to convert', async () => {
+    const browser = fakeBrowser(new Error('unsupported'))
+    const heic = new Blob(['heic'], { type: 'image/heic' })
+    expect(await downscale(heic)).toBe(heic)
+    expect(browser.drawn).toEqual([])
   })
 })

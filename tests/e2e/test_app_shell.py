@@ -34,6 +34,11 @@ def test_manifest_is_served_and_the_service_worker_is_active(page: Page) -> None
     assert any(icon.get("purpose") == "maskable" for icon in body["icons"])
     for icon in body["icons"]:
         assert page.request.get(icon["src"]).headers["content-type"] == "image/png"
+    # Chromium's own verdict on whether it would offer to install the app; a test browser context is
+    # incognito, which alone never installs anything.
+    session = page.context.new_cdp_session(page)
+    errors = session.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
 
 
 def test_switching_to_english_shows_english_labels(page: Page) -> None:

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -70,6 +71,22 @@ def test_report_with_a_photo_appears_in_my_requests(page: Page) -> None:
     expect(row).to_contain_text(items[0]["tracking_no"])
     display = page.request.get(items[0]["photos"][0]["display_url"])
     assert display.ok and display.headers["content-type"] == "image/jpeg"
+
+
+def test_a_large_photo_is_made_smaller_on_the_phone(page: Page, tmp_path: Path) -> None:
+    big = tmp_path / "big.jpg"
+    Image.effect_noise((3000, 2000), 40).convert("RGB").save(big, quality=85)
+    page.goto("/")
+    page.get_by_text("我要报告问题").click()
+    page.locator("[data-test=common-categories] [data-code=E0102]").click()
+    page.locator("[data-test=photos] input[type=file]").set_input_files(str(big))
+    expect(page.locator(".van-uploader__preview")).to_have_count(1)
+    page.locator("[data-test=description] textarea").fill("大照片")
+    page.locator("[data-test=submit]").click()
+    expect(page.locator("[data-test=request]").first).to_be_visible()
+    photo = next(item for item in own_requests(page) if item["description"] == "大照片")["photos"][0]
+    # The server keeps what the phone sent as the original: 1600 px long, not 3000.
+    assert (photo["width"], photo["height"]) == (1600, 1067)
 
 
 def test_offline_report_waits_survives_a_reload_and_is_sent_once(page: Page, context: BrowserContext) -> None:
