@@ -20,12 +20,21 @@ from backend.app import close_resources, create_app, open_resources
 from backend.catalog.service import DEFAULT_CATEGORY_FILE, DEMO_GRID_FILE, import_grids, load_categories
 from backend.db import create_engine, session_factory
 from backend.migrations import upgrade
-from backend.models import Case, OtpChallenge, OutboxEvent, Photo, TimelineEntry, TrackingCounter, User
+from backend.models import (
+    Case,
+    CaseFollower,
+    OtpChallenge,
+    OutboxEvent,
+    Photo,
+    TimelineEntry,
+    TrackingCounter,
+    User,
+)
 from backend.settings import Settings, load_settings
 
 PG_ADMIN_URL = os.environ.get("CITY_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Child tables first, so deleting respects foreign keys on both databases.
-MUTABLE_TABLES = (OutboxEvent, TimelineEntry, Photo, Case, TrackingCounter, OtpChallenge, User)
+MUTABLE_TABLES = (OutboxEvent, TimelineEntry, CaseFollower, Photo, Case, TrackingCounter, OtpChallenge, User)
 
 
 async def _load_catalog(url: str) -> None:

@@ -9,7 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import msgspec
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.models import OtpChallenge, User
@@ -17,7 +17,7 @@ from backend.accounts.passwords import hash_password, needs_rehash, verify_passw
 from backend.accounts.schemas import ROLES, TokenOut
 from backend.accounts.sms import SmsSender, SmsSendError
 from backend.accounts.tokens import Principal, issue
-from backend.cases.models import Case
+from backend.cases.models import Case, CaseFollower
 from backend.db import utcnow
 from backend.errors import ApiError
 from backend.i18n import translate
@@ -166,11 +166,18 @@ async def verify_otp(
 
 
 async def _adopt_device(session: AsyncSession, device: Principal, citizen: User) -> int:
-    """The anonymous device's requests and photos now belong to the verified citizen."""
+    """The anonymous device's requests, photos and follows now belong to the verified citizen."""
     result = await session.execute(
         update(Case).where(Case.reporter_id == device.user_id).values(reporter_id=citizen.id)
     )
     await session.execute(update(Photo).where(Photo.owner_id == device.user_id).values(owner_id=citizen.id))
+    already = select(CaseFollower.case_id).where(CaseFollower.user_id == citizen.id)
+    await session.execute(
+        delete(CaseFollower).where(CaseFollower.user_id == device.user_id, CaseFollower.case_id.in_(already))
+    )
+    await session.execute(
+        update(CaseFollower).where(CaseFollower.user_id == device.user_id).values(user_id=citizen.id)
+    )
     await session.execute(update(User).where(User.id == device.user_id).values(merged_into_id=citizen.id))
     return result.rowcount or 0
 

@@ -61,6 +61,17 @@ class TimelineEntry(Base):
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class CaseFollower(Base):
+    """A citizen who follows someone else's case instead of reporting it again."""
+
+    __tablename__ = "case_followers"
+    __table_args__ = (Index(None, "user_id", "created_at"),)
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class TrackingCounter(Base):
     """Per-day sequence behind tracking numbers (YYYYMMDD + 5 digits, city time)."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -15,9 +15,10 @@ from backend.accounts.tokens import Principal
 from backend.cases import service
 from backend.cases.schemas import (
     Crs,
+    FollowOut,
     Latitude,
     Longitude,
-    NearbyPage,
+    PublicPage,
     RatingIn,
     RequestCreate,
     RequestOut,
@@ -74,10 +75,41 @@ class RequestController(Controller):
         radius_m: Annotated[float, QueryParameter(gt=0, le=2000)] = 50,
         category_code: Annotated[str | None, QueryParameter(max_length=16)] = None,
         crs: FromQuery[Crs] = "wgs84",
-    ) -> NearbyPage:
+    ) -> PublicPage:
         wgs_lat, wgs_lng = to_wgs84(lat, lng, crs)
         items = await service.nearby(db_session, wgs_lat, wgs_lng, radius_m, category_code, locale)
-        return NearbyPage(items=items)
+        return PublicPage(items=items)
+
+    @get("/followed", summary="Requests of others the caller follows (public summaries)")
+    async def followed(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        locale: NamedDependency[str],
+    ) -> PublicPage:
+        return PublicPage(items=await service.followed(db_session, principal, locale))
+
+    @post(
+        "/{request_id:uuid}/follow", status_code=200, summary="Follow an open request instead of reporting it"
+    )
+    async def follow(
+        self,
+        request_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+    ) -> FollowOut:
+        await service.follow(db_session, principal, request_id)
+        return FollowOut(following=True)
+
+    @delete("/{request_id:uuid}/follow", status_code=200, summary="Stop following a request")
+    async def unfollow(
+        self,
+        request_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+    ) -> FollowOut:
+        await service.unfollow(db_session, principal, request_id)
+        return FollowOut(following=False)
 
     @get("/{request_id:uuid}", summary="One of the caller's requests with its timeline and photos")
     async def detail(

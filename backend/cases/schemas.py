@@ -89,7 +89,7 @@ class RequestPage(msgspec.Struct, frozen=True):
     next_cursor: str | None
 
 
-class NearbyOut(msgspec.Struct, frozen=True):
+class PublicRequestOut(msgspec.Struct, frozen=True, omit_defaults=True):
     """A public summary: no text, no address, no contact, no original photo; location to ~10 m."""
 
     id: str
@@ -99,10 +99,16 @@ class NearbyOut(msgspec.Struct, frozen=True):
     status: str
     status_name: str
     location: LocationOut
-    distance_m: int
     created_at: datetime
+    updated_at: datetime
     thumb_url: str | None
+    # Only in answers to "what is near this point?".
+    distance_m: int | None = None
 
 
-class NearbyPage(msgspec.Struct, frozen=True):
-    items: list[NearbyOut]
+class PublicPage(msgspec.Struct, frozen=True):
+    items: list[PublicRequestOut]
+
+
+class FollowOut(msgspec.Struct, frozen=True):
+    following: bool

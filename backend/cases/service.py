@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -22,11 +22,11 @@ from backend.accounts.guards import require_role
 from backend.accounts.service import normalize_phone
 from backend.accounts.tokens import Principal
 from backend.cases import workflow
-from backend.cases.models import Case, TimelineEntry, TrackingCounter
+from backend.cases.models import Case, CaseFollower, TimelineEntry, TrackingCounter
 from backend.cases.schemas import (
     MAX_PHOTOS,
     LocationOut,
-    NearbyOut,
+    PublicRequestOut,
     RatingIn,
     RatingOut,
     RequestCreate,
@@ -271,7 +271,7 @@ async def nearby(
     category_code: str | None,
     locale: str,
     limit: int = 20,
-) -> list[NearbyOut]:
+) -> list[PublicRequestOut]:
     min_lat, max_lat, min_lng, max_lng = box_around(lat, lng, radius_m)
     query = select(Case).where(
         Case.lat.between(min_lat, max_lat), Case.lng.between(min_lng, max_lng), Case.status.in_(OPEN_STATUSES)
@@ -281,11 +281,51 @@ async def nearby(
     async with session.begin():
         found = [(distance_m(lat, lng, c.lat, c.lng), c) for c in await session.scalars(query)]
         found = sorted((pair for pair in found if pair[0] <= radius_m), key=lambda pair: pair[0])[:limit]
-        cases = [case for _, case in found]
-        names = await _category_names(session, {c.category_code for c in cases if c.category_code}, locale)
-        first_photo = await _first_photos(session, [c.id for c in cases])
+        return await _public_outs(session, [case for _, case in found], locale, [d for d, _ in found])
+
+
+async def follow(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> None:
+    """Follow an open case found nearby instead of reporting it again."""
+    require_role(principal, "citizen")
+    try:
+        async with session.begin():
+            case = await session.get(Case, case_id)
+            if case is None or case.status not in OPEN_STATUSES:
+                raise ApiError(404, "not_found")
+            if await session.get(CaseFollower, (case_id, principal.user_id)) is None:
+                session.add(CaseFollower(case_id=case_id, user_id=principal.user_id))
+    except IntegrityError:
+        pass  # a concurrent tap of the same button got there first: followed all the same
+
+
+async def unfollow(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> None:
+    async with session.begin():
+        await session.execute(
+            delete(CaseFollower).where(
+                CaseFollower.case_id == case_id, CaseFollower.user_id == principal.user_id
+            )
+        )
+
+
+async def followed(session: AsyncSession, principal: Principal, locale: str) -> list[PublicRequestOut]:
+    query = (
+        select(Case)
+        .join(CaseFollower, CaseFollower.case_id == Case.id)
+        .where(CaseFollower.user_id == principal.user_id)
+        .order_by(CaseFollower.created_at.desc())
+        .limit(100)
+    )
+    async with session.begin():
+        return await _public_outs(session, list(await session.scalars(query)), locale)
+
+
+async def _public_outs(
+    session: AsyncSession, cases: list[Case], locale: str, distances: list[float] | None = None
+) -> list[PublicRequestOut]:
+    names = await _category_names(session, {c.category_code for c in cases if c.category_code}, locale)
+    first_photo = await _first_photos(session, [c.id for c in cases])
     return [
-        NearbyOut(
+        PublicRequestOut(
             id=str(case.id),
             type=case.request_type,
             category_code=case.category_code,
@@ -293,11 +333,12 @@ async def nearby(
             status=case.status,
             status_name=translate(f"status.{case.status}", locale),
             location=LocationOut(lat=round(case.lat, 4), lng=round(case.lng, 4)),
-            distance_m=round(distance),
             created_at=case.created_at,
+            updated_at=case.updated_at,
             thumb_url=thumb_url(first_photo[case.id]) if case.id in first_photo else None,
+            distance_m=round(distances[index]) if distances is not None else None,
         )
-        for distance, case in found
+        for index, case in enumerate(cases)
     ]
 
 

@@ -12,8 +12,9 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import func, select, update
 
-from backend.models import Case, OutboxEvent, Photo, TimelineEntry
-from tests.api.conftest import INSIDE, OUTSIDE, device_headers, request_body, upload_photo
+from backend.models import Case, CaseFollower, OutboxEvent, Photo, TimelineEntry
+from backend.settings import Settings
+from tests.api.conftest import INSIDE, OUTSIDE, device_headers, last_code, request_body, upload_photo
 
 
 async def count(app: Litestar, model: type, *where: object) -> int:
@@ -308,3 +309,39 @@ async def test_nearby_answers_hold_no_personal_data(
 
     wider = await client.get("/api/v1/requests/nearby", params={**INSIDE, "radius_m": 500})
     assert len(wider.json()["items"]) == 3
+
+
+async def test_follow_instead_of_reporting_again(
+    client: httpx.AsyncClient, app: Litestar, settings: Settings
+) -> None:
+    reporter = await device_headers(client)
+    created = (await client.post("/api/v1/requests", json=request_body(), headers=reporter)).json()
+    neighbour = await device_headers(client)
+    url = f"/api/v1/requests/{created['id']}/follow"
+    for _ in range(2):  # following twice is still following once
+        answer = await client.post(url, headers=neighbour)
+        assert answer.status_code == 200 and answer.json() == {"following": True}
+    followed = (await client.get("/api/v1/requests/followed", headers=neighbour)).json()["items"]
+    assert [item["id"] for item in followed] == [created["id"]]
+    assert "13912345678" not in str(followed) and "description" not in followed[0]
+    assert await count(app, CaseFollower) == 1
+    # The neighbour's own list holds only their own reports; the case stays the reporter's.
+    assert (await client.get("/api/v1/requests", headers=neighbour)).json()["items"] == []
+
+    # Signing in with a phone brings the device's follows along.
+    await client.post("/api/v1/auth/otp", json={"phone": "13700001111"})
+    code = last_code(settings, "13700001111")
+    citizen = (
+        await client.post(
+            "/api/v1/auth/otp/verify", json={"phone": "13700001111", "code": code}, headers=neighbour
+        )
+    ).json()
+    citizen_headers = {"Authorization": f"Bearer {citizen['token']}"}
+    moved = (await client.get("/api/v1/requests/followed", headers=citizen_headers)).json()["items"]
+    assert [item["id"] for item in moved] == [created["id"]]
+
+    gone = await client.delete(url, headers=citizen_headers)
+    assert gone.status_code == 200 and gone.json() == {"following": False}
+    assert (await client.get("/api/v1/requests/followed", headers=citizen_headers)).json()["items"] == []
+    missing = await client.post(f"/api/v1/requests/{uuid.uuid4()}/follow", headers=citizen_headers)
+    assert missing.status_code == 404

@@ -167,3 +167,29 @@ def test_background_sync_sends_after_the_app_is_closed(page: Page, context: Brow
             break
         time.sleep(0.5)
     assert descriptions == ["关掉应用后由后台同步发送"]
+
+
+def test_already_reported_nearby_can_be_followed_instead(page: Page) -> None:
+    neighbour = page.request.post("/api/v1/auth/device").json()["token"]
+    theirs = page.request.post(
+        "/api/v1/requests",
+        headers={"Authorization": f"Bearer {neighbour}"},
+        data={
+            "client_id": "5d0c6b1e-8d7a-4b2b-9a51-0c3f6e1d2a99",
+            "type": "complaint",
+            "category_code": "E0105",
+            "description": "河面漂着垃圾",
+            "location": {"lat": 30.27412, "lng": 120.15512},
+        },
+    )
+    assert theirs.status == 201, theirs.text()
+    page.goto("/report")
+    page.locator("[data-test=common-categories] [data-code=E0105]").click()
+    nearby = page.locator("[data-test=nearby]")
+    expect(nearby).to_contain_text("水域不洁")
+    nearby.locator("[data-test=follow]").first.click()
+    expect(page).to_have_url("/requests")
+    expect(page.locator("[data-test=followed]")).to_contain_text("水域不洁")
+    token = page.evaluate("() => localStorage.getItem('city.token')")
+    followed = page.request.get("/api/v1/requests/followed", headers={"Authorization": f"Bearer {token}"})
+    assert [item["id"] for item in followed.json()["items"]] == [theirs.json()["id"]]
