@@ -121,6 +121,32 @@ def page(context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Pa
         page.screenshot(path=str(RESULTS / f"{request.node.name}.png"), full_page=True)
 
 
+def phone_token(page: Page) -> str:
+    """Give the app in `page` a device token of its own, as its first start would."""
+    return page.evaluate(
+        """async () => {
+            const answer = await (await fetch('/api/v1/auth/device', {method: 'POST'})).json();
+            localStorage.setItem('city.token', answer.token);
+            return answer.token;
+        }"""
+    )
+
+
+def report_through_api(page: Page, token: str, description: str, **fields: object) -> dict:
+    """A request stored straight through the API, as some phone reported it earlier."""
+    body = {
+        "client_id": page.evaluate("() => crypto.randomUUID()"),
+        "type": "complaint",
+        "category_code": "C0101",
+        "description": description,
+        "location": {"lat": 30.2741, "lng": 120.1551},
+        **fields,
+    }
+    answer = page.request.post("/api/v1/requests", headers={"Authorization": f"Bearer {token}"}, data=body)
+    assert answer.status == 201, answer.text()
+    return answer.json()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # noqa: ANN201
     report = yield

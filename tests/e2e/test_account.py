@@ -8,38 +8,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, phone_token, report_through_api
 
 pytestmark = pytest.mark.e2e
 
 
-def report_through_api(page: Page, description: str) -> dict:
-    page.goto("/")
-    token = page.evaluate(
-        """async () => {
-            const r = await fetch('/api/v1/auth/device', {method: 'POST'});
-            const body = await r.json();
-            localStorage.setItem('city.token', body.token);
-            return body.token;
-        }"""
-    )
-    answer = page.request.post(
-        "/api/v1/requests",
-        headers={"Authorization": f"Bearer {token}"},
-        data={
-            "client_id": page.evaluate("() => crypto.randomUUID()"),
-            "type": "complaint",
-            "category_code": "C0101",
-            "description": description,
-            "location": {"lat": 30.2741, "lng": 120.1551},
-        },
-    )
-    assert answer.status == 201, answer.text()
-    return answer.json()
-
-
 def test_detail_shows_the_timeline_and_takes_a_rating_once_closed(page: Page, server: Server) -> None:
-    created = report_through_api(page, "路灯不亮")
+    page.goto("/")
+    created = report_through_api(page, phone_token(page), "路灯不亮")
     server.sql("UPDATE cases SET status = 'closed' WHERE id = ?", created["id"].replace("-", ""))
     page.goto("/requests")
     page.locator("[data-test=request]").first.click()
@@ -56,7 +32,8 @@ def test_detail_shows_the_timeline_and_takes_a_rating_once_closed(page: Page, se
 
 
 def test_phone_sign_in_keeps_this_phones_requests(page: Page, server: Server) -> None:
-    created = report_through_api(page, "井盖丢失")
+    page.goto("/")
+    created = report_through_api(page, phone_token(page), "井盖丢失")
     page.goto("/requests")
     page.locator("[data-test=login]").click()
     page.locator("[data-test=phone] input").fill("13912340000")

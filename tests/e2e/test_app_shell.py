@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.e2e.conftest import phone_token, report_through_api
+
 pytestmark = pytest.mark.e2e
 
 
@@ -53,30 +55,11 @@ def test_switching_to_english_shows_english_labels(page: Page) -> None:
 
 def test_my_requests_lists_what_this_phone_reported(page: Page) -> None:
     page.goto("/")
-    token = page.evaluate(
-        """async () => {
-            const r = await fetch('/api/v1/auth/device', {method: 'POST'});
-            const body = await r.json();
-            localStorage.setItem('city.token', body.token);
-            return body.token;
-        }"""
-    )
-    created = page.request.post(
-        "/api/v1/requests",
-        headers={"Authorization": f"Bearer {token}"},
-        data={
-            "client_id": "0b7e7d4e-8a43-4d59-9a52-7d1f2e3c4b5a",
-            "type": "complaint",
-            "category_code": "C0101",
-            "description": "井盖松动",
-            "location": {"lat": 30.2741, "lng": 120.1551},
-        },
-    )
-    assert created.status == 201, created.text()
+    created = report_through_api(page, phone_token(page), "井盖松动")
     page.get_by_text("我的诉求").click()
     row = page.locator("[data-test=request]")
     expect(row).to_have_count(1)
-    expect(row).to_contain_text(created.json()["tracking_no"])
+    expect(row).to_contain_text(created["tracking_no"])
     expect(row).to_contain_text("待受理")
 
 
@@ -92,31 +75,15 @@ def test_home_maps_the_reports_near_me(page: Page) -> None:
 
 def test_the_shell_and_the_last_seen_list_open_offline(page: Page, context: BrowserContext) -> None:
     page.goto("/")
-    token = page.evaluate(
-        """async () => {
-            const r = await fetch('/api/v1/auth/device', {method: 'POST'});
-            const body = await r.json();
-            localStorage.setItem('city.token', body.token);
-            return body.token;
-        }"""
+    created = report_through_api(
+        page, phone_token(page), "垃圾分类几点投放？", type="inquiry", category_code=None
     )
-    created = page.request.post(
-        "/api/v1/requests",
-        headers={"Authorization": f"Bearer {token}"},
-        data={
-            "client_id": page.evaluate("() => crypto.randomUUID()"),
-            "type": "inquiry",
-            "description": "垃圾分类几点投放？",
-            "location": {"lat": 30.2741, "lng": 120.1551},
-        },
-    )
-    assert created.status == 201
     page.evaluate("async () => { await navigator.serviceWorker.ready }")
     page.reload()  # now controlled by the service worker
     page.get_by_text("我的诉求").click()
-    expect(page.locator("[data-test=request]")).to_contain_text(created.json()["tracking_no"])
+    expect(page.locator("[data-test=request]")).to_contain_text(created["tracking_no"])
 
     context.set_offline(True)
     page.reload()
-    expect(page.locator("[data-test=request]")).to_contain_text(created.json()["tracking_no"])
+    expect(page.locator("[data-test=request]")).to_contain_text(created["tracking_no"])
     context.set_offline(False)

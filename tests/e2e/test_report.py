@@ -9,6 +9,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.e2e.conftest import report_through_api
+
 pytestmark = pytest.mark.e2e
 
 SAMPLE = Path(__file__).resolve().parents[2] / "media" / "samples" / "manhole.jpg"
@@ -170,19 +172,11 @@ def test_background_sync_sends_after_the_app_is_closed(page: Page, context: Brow
 
 
 def test_already_reported_nearby_can_be_followed_instead(page: Page) -> None:
+    page.goto("/")
     neighbour = page.request.post("/api/v1/auth/device").json()["token"]
-    theirs = page.request.post(
-        "/api/v1/requests",
-        headers={"Authorization": f"Bearer {neighbour}"},
-        data={
-            "client_id": "5d0c6b1e-8d7a-4b2b-9a51-0c3f6e1d2a99",
-            "type": "complaint",
-            "category_code": "E0105",
-            "description": "河面漂着垃圾",
-            "location": {"lat": 30.27412, "lng": 120.15512},
-        },
+    theirs = report_through_api(
+        page, neighbour, "河面漂着垃圾", category_code="E0105", location={"lat": 30.27412, "lng": 120.15512}
     )
-    assert theirs.status == 201, theirs.text()
     page.goto("/report")
     page.locator("[data-test=common-categories] [data-code=E0105]").click()
     nearby = page.locator("[data-test=nearby]")
@@ -192,4 +186,4 @@ def test_already_reported_nearby_can_be_followed_instead(page: Page) -> None:
     expect(page.locator("[data-test=followed]")).to_contain_text("水域不洁")
     token = page.evaluate("() => localStorage.getItem('city.token')")
     followed = page.request.get("/api/v1/requests/followed", headers={"Authorization": f"Bearer {token}"})
-    assert [item["id"] for item in followed.json()["items"]] == [theirs.json()["id"]]
+    assert [item["id"] for item in followed.json()["items"]] == [theirs["id"]]
