@@ -22,10 +22,10 @@ REVALIDATE = "no-cache"
 _NOT_THE_APP = ("api/", "schema", "healthz")
 # Not left to the system's mime.types: a service worker served as anything but JavaScript is refused.
 MEDIA_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
     ".webmanifest": "application/manifest+json",
     ".json": "application/json",
     ".png": "image/png",

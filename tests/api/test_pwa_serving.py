@@ -38,7 +38,7 @@ async def test_assets_are_immutable_and_the_shell_is_revalidated(built_client: h
         response = await built_client.get(path)
         assert response.status_code == 200, path
         assert response.headers["cache-control"] == "no-cache", path
-    assert "javascript" in (await built_client.get("/sw.js")).headers["content-type"]
+    assert (await built_client.get("/sw.js")).headers["content-type"] == "text/javascript; charset=utf-8"
 
 
 async def test_client_routes_fall_back_to_the_shell(built_client: httpx.AsyncClient) -> None:
