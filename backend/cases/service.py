@@ -258,7 +258,7 @@ async def rate_request(
 ) -> RequestOut:
     async with session.begin():
         case = await _owned(session, principal, case_id)
-        workflow.rate(session, case, principal, body.score, optional_text(body.comment), utcnow())
+        await workflow.rate(session, case, principal, body.score, optional_text(body.comment), utcnow())
         await session.flush()
         return (await _outs(session, [case], locale, with_timeline=True))[0]
 
