@@ -1,5 +1,5 @@
 import { createApp } from 'vue'
-import 'vant/lib/index.css'
+// Vant's styles come per component, with the screen that uses it (see each view's imports).
 import App from './App.vue'
 import { i18n } from './i18n'
 import { startSending } from './outbox'
