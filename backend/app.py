@@ -12,16 +12,21 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 
 from backend.accounts.routes import AuthController
 from backend.accounts.sms import make_sms_sender
+from backend.audit.routes import AuditController
 from backend.cases.routes import RequestController
+from backend.cases.staff_routes import StaffCaseController
 from backend.catalog.lookup import CatalogCache
 from backend.catalog.routes import CatalogController
 from backend.db import create_engine, session_factory
+from backend.departments.routes import DepartmentAdminController, DepartmentController
 from backend.deps import DEPENDENCIES
 from backend.errors import EXCEPTION_HANDLERS
 from backend.health import health
 from backend.logs import configure_logging
+from backend.notify.routes import staff_stream
 from backend.pwa import ConfigController, app_shell
 from backend.settings import Settings, load_settings
+from backend.stats.routes import StatsController
 from backend.uploads.routes import PhotoController, UploadController
 from backend.uploads.storage import make_store
 
@@ -59,6 +64,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RequestController,
             UploadController,
             PhotoController,
+            StaffCaseController,
+            staff_stream,
+            DepartmentController,
+            DepartmentAdminController,
+            StatsController,
+            AuditController,
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
@@ -69,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         openapi_config=OpenAPIConfig(
             title="City Service API",
             version="1",
-            description="Citizen requests, photos and unit grids of a city operation-management platform.",
+            description="Citizen requests, staff triage and the case workflow of a city service platform.",
             path="/schema",
             render_plugins=[SwaggerRenderPlugin(path="/"), JsonRenderPlugin()],
         ),

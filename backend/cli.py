@@ -1,4 +1,5 @@
-"""`python -m backend COMMAND`: serve, migrate, seed-demo, create-user, import-grids, load-categories."""
+"""`python -m backend COMMAND`: serve, migrate, seed-demo, create-user, import-grids, load-categories,
+load-departments."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     grids.add_argument("file", type=Path)
     categories = commands.add_parser("load-categories", help="load a city's GB/T 30428.2 category file")
     categories.add_argument("file", type=Path)
+    departments = commands.add_parser("load-departments", help="upsert departments from a JSON file")
+    departments.add_argument("file", type=Path)
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -122,6 +125,15 @@ async def _load_categories(settings: Settings, args: Any) -> int:
     return await _load_file(settings, args.file, load)
 
 
+async def _load_departments(settings: Settings, args: Any) -> int:
+    from backend.departments.service import load_departments
+
+    async def load(session: AsyncSession, data: bytes) -> str:
+        return f"{await load_departments(session, data)} departments loaded"
+
+    return await _load_file(settings, args.file, load)
+
+
 async def _seed_demo(settings: Settings, _args: Any) -> int:
     from backend.demo import seed_demo
 
@@ -132,5 +144,6 @@ _ASYNC_COMMANDS: dict[str, Callable[[Settings, Any], Awaitable[int]]] = {
     "create-user": _create_user,
     "import-grids": _import_grids,
     "load-categories": _load_categories,
+    "load-departments": _load_departments,
     "seed-demo": _seed_demo,
 }

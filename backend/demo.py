@@ -16,6 +16,7 @@ from backend.cases.schemas import LocationIn, RequestCreate
 from backend.cases.service import submit_request
 from backend.catalog.lookup import load_snapshot
 from backend.catalog.service import DEFAULT_CATEGORY_FILE, DEMO_GRID_FILE, import_grids, load_categories
+from backend.departments.service import DEMO_DEPARTMENT_FILE, load_departments
 from backend.settings import REPO_ROOT, Settings
 from backend.uploads.service import accept_upload
 from backend.uploads.storage import make_store
@@ -58,11 +59,13 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> int:
     async with session.begin():
         report = await load_categories(session, DEFAULT_CATEGORY_FILE.read_bytes())
         grids = await import_grids(session, DEMO_GRID_FILE.read_bytes())
+        departments = await load_departments(session, DEMO_DEPARTMENT_FILE.read_bytes())
     for username, password, roles in DEMO_USERS:
         await create_staff_user(session, username, password, roles)
     requests = await _demo_requests(session, settings)
     print(
-        f"demo data ready: {report.loaded} categories, {grids} grids, {len(DEMO_USERS)} staff users, "
+        f"demo data ready: {report.loaded} categories, {grids} grids, {departments} departments, "
+        f"{len(DEMO_USERS)} staff users, "
         f"{requests} citizen requests"
     )
     return 0

@@ -1,19 +1,25 @@
 """Every table, imported in one place so that Alembic and the tests see the whole schema."""
 
 from backend.accounts.models import OtpChallenge, User
+from backend.audit.models import AuditEntry
 from backend.cases.models import Case, CaseFollower, TimelineEntry, TrackingCounter
 from backend.catalog.models import Category, Grid
 from backend.coordination.models import OutboxEvent
 from backend.db import Base
+from backend.departments.models import Department
+from backend.notify.models import LiveEvent
 from backend.uploads.models import Photo
 
 metadata = Base.metadata
 
 __all__ = [
+    "AuditEntry",
     "Case",
     "CaseFollower",
     "Category",
+    "Department",
     "Grid",
+    "LiveEvent",
     "OtpChallenge",
     "OutboxEvent",
     "Photo",

@@ -46,6 +46,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_level: str = "INFO"
     # How long a process may answer from its in-memory copy of categories and grids.
     catalog_ttl_seconds: float = 60.0
+    # How often an open staff stream looks for new case events.
+    live_poll_seconds: float = 1.0
     # Map tiles for the PWA (a city in China would point this at Tianditu or its own tile server).
     tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tile_attribution: str = "© OpenStreetMap contributors"

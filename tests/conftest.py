@@ -19,10 +19,13 @@ from sqlalchemy import delete, text
 from backend.app import close_resources, create_app, open_resources
 from backend.catalog.service import DEFAULT_CATEGORY_FILE, DEMO_GRID_FILE, import_grids, load_categories
 from backend.db import create_engine, session_factory
+from backend.departments.service import DEMO_DEPARTMENT_FILE, load_departments
 from backend.migrations import upgrade
 from backend.models import (
+    AuditEntry,
     Case,
     CaseFollower,
+    LiveEvent,
     OtpChallenge,
     OutboxEvent,
     Photo,
@@ -34,7 +37,18 @@ from backend.settings import Settings, load_settings
 
 PG_ADMIN_URL = os.environ.get("CITY_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Child tables first, so deleting respects foreign keys on both databases.
-MUTABLE_TABLES = (OutboxEvent, TimelineEntry, CaseFollower, Photo, Case, TrackingCounter, OtpChallenge, User)
+MUTABLE_TABLES = (
+    AuditEntry,
+    LiveEvent,
+    OutboxEvent,
+    TimelineEntry,
+    CaseFollower,
+    Photo,
+    Case,
+    TrackingCounter,
+    OtpChallenge,
+    User,
+)
 
 
 async def _load_catalog(url: str) -> None:
@@ -42,6 +56,7 @@ async def _load_catalog(url: str) -> None:
     async with session_factory(engine)() as session, session.begin():
         await load_categories(session, DEFAULT_CATEGORY_FILE.read_bytes())
         await import_grids(session, DEMO_GRID_FILE.read_bytes())
+        await load_departments(session, DEMO_DEPARTMENT_FILE.read_bytes())
     await engine.dispose()
 
 

@@ -10,6 +10,9 @@ from backend.accounts.tokens import InvalidToken, Principal, read
 from backend.errors import ApiError
 from backend.settings import Settings
 
+# Triage and the staff API: who may see reporters' contacts and move cases along.
+STAFF_ROLES = ("dispatcher", "supervisor")
+
 
 def bearer_principal(request: Request[Any, Any, Any], settings: Settings) -> Principal | None:
     header = request.headers.get("authorization")

@@ -40,7 +40,8 @@ def normalize_phone(raw: str) -> str:
     return digits
 
 
-def _digest(settings: Settings, purpose: str, value: str) -> str:
+def keyed_digest(settings: Settings, purpose: str, value: str) -> str:
+    """An HMAC under a key derived for one purpose: lets us match a value without storing it."""
     key = hashlib.sha256(f"{purpose}:{settings.secret_key}".encode()).digest()
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
@@ -74,8 +75,8 @@ async def send_otp(
 ) -> int:
     """Send a 6-digit code. Returns the seconds until another may be sent."""
     phone = normalize_phone(raw_phone)
-    phone_digest = _digest(settings, "phone", phone)
-    address_digest = _digest(settings, "address", address)
+    phone_digest = keyed_digest(settings, "phone", phone)
+    address_digest = keyed_digest(settings, "address", address)
     now = utcnow()
     hour_ago = now - timedelta(hours=1)
     async with session.begin():
@@ -110,7 +111,7 @@ async def send_otp(
             OtpChallenge(
                 phone_digest=phone_digest,
                 address_digest=address_digest,
-                code_digest=_digest(settings, "otp", phone + code),
+                code_digest=keyed_digest(settings, "otp", phone + code),
                 created_at=now,
                 expires_at=now + timedelta(seconds=settings.otp_ttl_seconds),
             )
@@ -139,7 +140,7 @@ async def verify_otp(
         challenge = await session.scalar(
             select(OtpChallenge)
             .where(
-                OtpChallenge.phone_digest == _digest(settings, "phone", phone),
+                OtpChallenge.phone_digest == keyed_digest(settings, "phone", phone),
                 OtpChallenge.consumed_at.is_(None),
                 OtpChallenge.expires_at > now,
             )
@@ -148,7 +149,7 @@ async def verify_otp(
         )
         if challenge is None or challenge.attempts >= MAX_OTP_ATTEMPTS:
             raise ApiError(422, "otp_invalid")
-        if not hmac.compare_digest(challenge.code_digest, _digest(settings, "otp", phone + code)):
+        if not hmac.compare_digest(challenge.code_digest, keyed_digest(settings, "otp", phone + code)):
             # Counted in a committed transaction: guessing costs one of the few attempts.
             challenge.attempts += 1
         else:

@@ -38,6 +38,16 @@ class Case(Base):
     reporter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     # Personal data: shown to the reporter and to staff, never in a public answer.
     contact_phone: Mapped[str | None] = mapped_column(String(20))
+    # Set by the workflow; the overdue flag is derived from deadline_at and now, never stored.
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"), index=True)
+    deadline_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    rework_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A merged duplicate points at the case it was merged into.
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))
     rating_score: Mapped[int | None]
     rating_comment: Mapped[str | None] = mapped_column(Text)
     rated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy import and_, bindparam, delete, or_, select, update
+from sqlalchemy import and_, bindparam, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -44,7 +44,7 @@ from backend.errors import ApiError, FieldError
 from backend.i18n import translate
 from backend.settings import Settings
 from backend.uploads.models import Photo
-from backend.uploads.service import photo_out, thumb_url
+from backend.uploads.service import claim_photos, photo_out, thumb_url
 
 log = structlog.get_logger(__name__)
 
@@ -137,7 +137,7 @@ async def _create(
     )
     # The case is inserted first: a retry's duplicate client_id fails here, before anything else.
     entry = await workflow.submit(session, case, principal, [str(i) for i in photo_ids])
-    photos = await _claim_photos(session, principal, case, photo_ids)
+    photos = await claim_photos(session, principal.user_id, case.id, photo_ids)
     return request_out(case, photos, category, [entry], locale)
 
 
@@ -152,33 +152,6 @@ def _category_for(catalog: CatalogSnapshot, body: RequestCreate) -> CategoryRef 
     if category.parent_code is None:
         raise ApiError(422, "category_not_minor", code=body.category_code)
     return category
-
-
-async def _claim_photos(
-    session: AsyncSession, principal: Principal, case: Case, ids: list[uuid.UUID]
-) -> list[Photo]:
-    """Attach the caller's own, still unattached photos, in the order given."""
-    if not ids:
-        return []
-    rows = {
-        p.id: p
-        for p in await session.scalars(
-            select(Photo).where(Photo.id.in_(ids), Photo.owner_id == principal.user_id)
-        )
-    }
-    for position, photo_id in enumerate(ids):
-        if photo_id not in rows:
-            raise ApiError(422, "photo_not_found", id=str(photo_id))
-        # Conditional on case_id IS NULL, so two requests racing for one photo cannot both win.
-        claimed = await session.execute(
-            update(Photo)
-            .where(Photo.id == photo_id, Photo.case_id.is_(None))
-            .values(case_id=case.id, position=position)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount != 1:
-            raise ApiError(409, "photo_in_use", id=str(photo_id))
-    return [rows[i] for i in ids]
 
 
 def _counter_upsert(insert: Callable[[type[TrackingCounter]], Any]) -> Any:

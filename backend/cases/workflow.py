@@ -1,24 +1,88 @@
-"""The only code that changes a case's status. Each step writes the case, its timeline entry and
-its outbox row in the caller's transaction, so the three are stored together or not at all."""
+"""The only code that changes a case's status. Each step writes the case, its timeline entry, its
+outbox row and its live-feed row in the caller's transaction, so they are stored together or not at all.
+
+The table STEPS is the whole state machine: for each action, the statuses it starts from, the status it
+leads to, the roles allowed to take it and the event that announces it. The fields each action needs
+are the Structs of backend.cases.staff_schemas, so a missing reason never reaches this module.
+"""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.tokens import Principal
-from backend.cases.models import Case, TimelineEntry
+from backend.cases.deadlines import deadline_for
+from backend.cases.models import Case, CaseFollower, TimelineEntry
+from backend.cases.staff_schemas import (
+    Accept,
+    ActionIn,
+    CheckFail,
+    CheckPass,
+    Dispatch,
+    Handle,
+    Merge,
+    Reject,
+    Reopen,
+    Return,
+    Start,
+)
+from backend.catalog.lookup import CatalogSnapshot, CategoryRef
 from backend.coordination.models import OutboxEvent
 from backend.db import Base, new_id
+from backend.departments.models import Department
 from backend.errors import ApiError
+from backend.notify.models import LiveEvent
+from backend.uploads.models import Photo
+from backend.uploads.service import claim_photos
 
-EVENT_OF_ACTION = {
-    "submit": "case.submitted",
-    "rate": "case.rated",
+TRIAGE = ("dispatcher", "supervisor")
+# Until the command-coordination callbacks exist, staff record the department's progress for it.
+HANDLING = ("dispatcher", "supervisor", "integration")
+CHECKING = ("inspector", "dispatcher", "supervisor")
+PLATFORM = ("integration",)
+# Statuses a case can be merged into: the original must still be open.
+MERGE_TARGETS = ("submitted", "accepted", "dispatched", "in_progress", "handled")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    sources: frozenset[str]
+    target: str
+    roles: tuple[str, ...]
+    event: str
+
+
+def _step(sources: set[str], target: str, roles: tuple[str, ...], event: str) -> Step:
+    return Step(frozenset(sources), target, roles, event)
+
+
+STEPS: dict[str, Step] = {
+    "accept": _step({"submitted"}, "accepted", TRIAGE, "case.accepted"),
+    "reject": _step({"submitted"}, "rejected", TRIAGE, "case.rejected"),
+    "merge": _step({"submitted"}, "merged", TRIAGE, "case.merged"),
+    "dispatch": _step({"accepted"}, "dispatched", TRIAGE, "case.dispatched"),
+    "start": _step({"dispatched"}, "in_progress", HANDLING, "case.started"),
+    "handle": _step({"in_progress"}, "handled", HANDLING, "case.handled"),
+    "check_pass": _step({"handled"}, "closed", CHECKING, "case.closed"),
+    "check_fail": _step({"handled"}, "dispatched", CHECKING, "case.rework"),
+    "reopen": _step({"closed"}, "accepted", ("supervisor",), "case.reopened"),
+    "return": _step({"accepted", "dispatched", "in_progress"}, "submitted", PLATFORM, "case.returned"),
 }
+# Steps that record something about a case without moving it.
+EVENT_OF_ACTION = {"submit": "case.submitted", "rate": "case.rated"} | {a: s.event for a, s in STEPS.items()}
+
+
+def allowed_actions(case: Case, actor: Principal) -> list[str]:
+    return [
+        action for action, step in STEPS.items() if case.status in step.sources and actor.has_any(*step.roles)
+    ]
 
 
 def case_snapshot(case: Case, photo_ids: list[str]) -> dict[str, Any]:
@@ -35,8 +99,25 @@ def case_snapshot(case: Case, photo_ids: list[str]) -> dict[str, Any]:
         "grid_code": case.grid_code,
         "status": case.status,
         "version": case.version,
+        "department_code": case.department_code,
+        "deadline_at": case.deadline_at.isoformat() if case.deadline_at else None,
         "photo_ids": photo_ids,
         "created_at": case.created_at.isoformat(),
+    }
+
+
+def live_summary(case: Case, action: str) -> dict[str, Any]:
+    """What a staff screen needs to update its queue row without asking again."""
+    return {
+        "id": str(case.id),
+        "tracking_no": case.tracking_no,
+        "status": case.status,
+        "version": case.version,
+        "action": action,
+        "request_type": case.request_type,
+        "category_code": case.category_code,
+        "grid_code": case.grid_code,
+        "department_code": case.department_code,
     }
 
 
@@ -61,16 +142,21 @@ async def _record(
         photo_ids=photo_ids,
         occurred_at=at,
     )
+    event_type = EVENT_OF_ACTION[action]
     await _insert(session, entry)
     await _insert(
         session,
         OutboxEvent(
-            event_type=EVENT_OF_ACTION[action],
+            event_type=event_type,
             case_id=case.id,
             occurred_at=at,
             next_attempt_at=at,
             payload={"case": case_snapshot(case, photo_ids), "action": action, "note": note},
         ),
+    )
+    await _insert(
+        session,
+        LiveEvent(event_type=event_type, case_id=case.id, payload=live_summary(case, action), occurred_at=at),
     )
     return entry
 
@@ -104,3 +190,132 @@ async def rate(
     case.version += 1
     case.updated_at = at
     return await _record(session, case, "rate", actor, "citizen", at, [], note=comment)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What some steps need beyond the case: the catalog for deadlines, the city's clock."""
+
+    catalog: CatalogSnapshot
+    tz: ZoneInfo
+    at: datetime
+
+
+async def act(
+    session: AsyncSession, case: Case, actor: Principal, body: ActionIn, context: Context
+) -> TimelineEntry:
+    """Take one workflow step on a case the caller has locked (SELECT ... FOR UPDATE)."""
+    action = type(body).__struct_config__.tag
+    assert isinstance(action, str)
+    step = STEPS[action]
+    role = next((r for r in step.roles if r in actor.roles), None)
+    if role is None:
+        raise ApiError(403, "forbidden")
+    if body.expected_version != case.version:
+        raise ApiError(409, "stale_case", version=case.version)
+    if case.status not in step.sources:
+        raise ApiError(409, "invalid_transition", action=action, status=case.status)
+
+    note, photo_ids = await _apply(session, case, actor, body, context)
+    case.status = step.target
+    case.version += 1
+    case.updated_at = context.at
+    await session.flush()
+    return await _record(session, case, action, actor, role, context.at, photo_ids, note)
+
+
+async def _apply(
+    session: AsyncSession, case: Case, actor: Principal, body: ActionIn, context: Context
+) -> tuple[str | None, list[str]]:
+    """The step's own effect on the case; returns the timeline note and photos."""
+    at = context.at
+    match body:
+        case Accept():
+            if body.category_code:
+                case.category_code = _minor_category(context.catalog, body.category_code).code
+            case.accepted_at = at
+            return body.note, []
+        case Reject():
+            return body.reason, []
+        case Merge():
+            target = await _merge_into(session, case, body.target_id, at)
+            return body.note or target.tracking_no, []
+        case Dispatch():
+            department = await session.get(Department, body.department_code)
+            if department is None or not department.active:
+                raise ApiError(422, "unknown_department", code=body.department_code)
+            if body.category_code:
+                case.category_code = _minor_category(context.catalog, body.category_code).code
+            if case.category_code is None:
+                raise ApiError(422, "category_required")
+            category = _minor_category(context.catalog, case.category_code, active_only=False)
+            case.department_code = department.code
+            case.dispatched_at = at
+            case.deadline_at = deadline_for(at, category.deadline_hours or 24, context.tz)
+            return body.note, []
+        case Start():
+            return body.note, []
+        case Handle():
+            case.handled_at = at
+            return body.note, await _attach(session, case, actor, body.photo_ids)
+        case CheckPass():
+            case.closed_at = at
+            return body.note, await _attach(session, case, actor, body.photo_ids)
+        case CheckFail():
+            # 返工: back to the same department, with a fresh deadline for the second attempt.
+            case.rework_count += 1
+            category = _minor_category(context.catalog, case.category_code or "", active_only=False)
+            case.deadline_at = deadline_for(at, category.deadline_hours or 24, context.tz)
+            return body.reason, await _attach(session, case, actor, body.photo_ids)
+        case Reopen():
+            case.closed_at = None
+            case.deadline_at = None
+            return body.reason, []
+        case Return():
+            case.department_code = None
+            case.deadline_at = None
+            case.accepted_at = None
+            return body.reason, []
+    raise AssertionError(body)
+
+
+def _minor_category(catalog: CatalogSnapshot, code: str, *, active_only: bool = True) -> CategoryRef:
+    category = catalog.active_category(code) if active_only else catalog.categories.get(code)
+    if category is None:
+        raise ApiError(422, "unknown_category", code=code)
+    if category.parent_code is None:
+        raise ApiError(422, "category_not_minor", code=code)
+    return category
+
+
+async def _merge_into(session: AsyncSession, case: Case, target_id: uuid.UUID, at: datetime) -> Case:
+    """Link the duplicate to its original; its reporter and followers now follow the original."""
+    if target_id == case.id:
+        raise ApiError(422, "merge_into_self")
+    target = await session.get(Case, target_id)
+    if target is None:
+        raise ApiError(422, "merge_target_not_found", id=str(target_id))
+    if target.status not in MERGE_TARGETS:
+        raise ApiError(409, "merge_target_closed", tracking_no=target.tracking_no)
+    followers = set(
+        await session.scalars(select(CaseFollower.user_id).where(CaseFollower.case_id == case.id))
+    )
+    followers.add(case.reporter_id)
+    already = set(
+        await session.scalars(select(CaseFollower.user_id).where(CaseFollower.case_id == target.id))
+    )
+    for user_id in followers - already - {target.reporter_id}:
+        session.add(CaseFollower(case_id=target.id, user_id=user_id, created_at=at))
+    await session.execute(delete(CaseFollower).where(CaseFollower.case_id == case.id))
+    case.merged_into_id = target.id
+    return target
+
+
+async def _attach(session: AsyncSession, case: Case, actor: Principal, ids: list[uuid.UUID]) -> list[str]:
+    """After photos (处理反馈, 核查) join the case after the ones it already has."""
+    unique = list(dict.fromkeys(ids))
+    if not unique:
+        return []
+    count = await session.scalar(select(func.count()).select_from(Photo).where(Photo.case_id == case.id))
+    await claim_photos(session, actor.user_id, case.id, unique, first_position=count or 0)
+    return [str(i) for i in unique]

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -170,3 +170,32 @@ def photo_out(photo: Photo) -> PhotoOut:
         thumb_url=thumb_url(photo.id),
         display_url=display_url(photo.id),
     )
+
+
+async def claim_photos(
+    session: AsyncSession,
+    owner_id: uuid.UUID,
+    case_id: uuid.UUID,
+    ids: list[uuid.UUID],
+    first_position: int = 0,
+) -> list[Photo]:
+    """Attach the owner's own, still unattached photos to a case, in the order given."""
+    if not ids:
+        return []
+    rows = {
+        p.id: p
+        for p in await session.scalars(select(Photo).where(Photo.id.in_(ids), Photo.owner_id == owner_id))
+    }
+    for position, photo_id in enumerate(ids, start=first_position):
+        if photo_id not in rows:
+            raise ApiError(422, "photo_not_found", id=str(photo_id))
+        # Conditional on case_id IS NULL, so two requests racing for one photo cannot both win.
+        claimed = await session.execute(
+            update(Photo)
+            .where(Photo.id == photo_id, Photo.case_id.is_(None))
+            .values(case_id=case_id, position=position)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            raise ApiError(409, "photo_in_use", id=str(photo_id))
+    return [rows[i] for i in ids]

@@ -6,12 +6,16 @@ import io
 import json
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from litestar import Litestar
 from PIL import Image
 
+from backend.accounts.models import User
+from backend.accounts.tokens import Principal, issue
 from backend.settings import Settings
 
 # Inside the demo district's unit grids, and far outside them.
@@ -71,3 +75,40 @@ def last_code(settings: Settings, phone: str) -> str:
 @pytest.fixture
 async def device(client: httpx.AsyncClient) -> dict[str, str]:
     return await device_headers(client)
+
+
+async def staff_headers(app: Litestar, *roles: str, username: str | None = None) -> dict[str, str]:
+    """A staff account with these roles and a token for it (no password: login has its own tests)."""
+    settings: Settings = app.state.settings
+    async with app.state.sessionmaker() as session, session.begin():
+        user = User(kind="staff", username=username or f"staff-{uuid.uuid4().hex[:8]}", roles=list(roles))
+        session.add(user)
+    token, _ = issue(
+        Principal(user_id=user.id, kind="staff", roles=roles), settings.secret_key, timedelta(hours=1)
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def submit(client: httpx.AsyncClient, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    response = await client.post("/api/v1/requests", json=request_body(**overrides), headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def act(
+    client: httpx.AsyncClient, headers: dict[str, str], case_id: str, action: str, version: int, **fields: Any
+) -> httpx.Response:
+    body = {"action": action, "expected_version": version, **fields}
+    return await client.post(f"/api/v1/staff/cases/{case_id}/actions", json=body, headers=headers)
+
+
+async def advance(
+    client: httpx.AsyncClient, headers: dict[str, str], case_id: str, steps: list[tuple[str, dict[str, Any]]]
+) -> dict[str, Any]:
+    """Take several steps in turn, each on the version the previous one left; returns the last answer."""
+    detail = (await client.get(f"/api/v1/staff/cases/{case_id}", headers=headers)).json()
+    for action, fields in steps:
+        response = await act(client, headers, case_id, action, detail["summary"]["version"], **fields)
+        assert response.status_code == 200, (action, response.text)
+        detail = response.json()
+    return detail

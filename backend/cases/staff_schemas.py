@@ -1,0 +1,201 @@
+"""Staff bodies and answers: workflow actions, the triage queue, a case in full, the map."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from backend.cases.schemas import LocationOut, RatingOut
+from backend.uploads.schemas import PhotoOut
+
+Note = Annotated[str, msgspec.Meta(max_length=2000)]
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+CategoryCode = Annotated[str, msgspec.Meta(max_length=16)]
+PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=9)]
+Version = Annotated[int, msgspec.Meta(ge=1)]
+
+
+class _Action(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="action", kw_only=True):
+    # The version the caller last saw: a case changed since then is refused as stale.
+    expected_version: Version
+
+
+class Accept(_Action, tag="accept"):
+    note: Note | None = None
+    # Triage may correct the citizen's choice of category.
+    category_code: CategoryCode | None = None
+
+
+class Reject(_Action, tag="reject"):
+    reason: Reason
+
+
+class Merge(_Action, tag="merge"):
+    # The original this case duplicates.
+    target_id: uuid.UUID
+    note: Note | None = None
+
+
+class Dispatch(_Action, tag="dispatch"):
+    department_code: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    note: Note | None = None
+    category_code: CategoryCode | None = None
+
+
+class Start(_Action, tag="start"):
+    note: Note | None = None
+
+
+class Handle(_Action, tag="handle"):
+    note: Reason
+    photo_ids: PhotoIds = []
+
+
+class CheckPass(_Action, tag="check_pass"):
+    note: Note | None = None
+    photo_ids: PhotoIds = []
+
+
+class CheckFail(_Action, tag="check_fail"):
+    reason: Reason
+    photo_ids: PhotoIds = []
+
+
+class Reopen(_Action, tag="reopen"):
+    reason: Reason
+
+
+class Return(_Action, tag="return"):
+    reason: Reason
+
+
+ActionIn = Accept | Reject | Merge | Dispatch | Start | Handle | CheckPass | CheckFail | Reopen | Return
+
+SortKey = Literal["-created_at", "created_at", "deadline_at"]
+CaseStatus = Literal[
+    "submitted", "accepted", "rejected", "merged", "dispatched", "in_progress", "handled", "closed"
+]
+Source = Literal["citizen", "inspector", "coordination", "open311"]
+
+
+class CaseSummary(msgspec.Struct, frozen=True):
+    """A row of the triage queue."""
+
+    id: str
+    tracking_no: str
+    status: str
+    status_name: str
+    type: str
+    category_code: str | None
+    category_name: str | None
+    source: str
+    grid_code: str
+    department_code: str | None
+    department_name: str | None
+    description: str
+    address: str | None
+    location: LocationOut
+    created_at: datetime
+    updated_at: datetime
+    deadline_at: datetime | None
+    overdue: bool
+    version: int
+    thumb_url: str | None
+
+
+class CasePage(msgspec.Struct, frozen=True):
+    items: list[CaseSummary]
+    next_cursor: str | None
+
+
+class StatusCounts(msgspec.Struct, frozen=True):
+    counts: dict[str, int]
+    total: int
+    overdue: int
+
+
+class StaffPhotoOut(msgspec.Struct, frozen=True):
+    photo: PhotoOut
+    # Staff only, and each fetch is audited.
+    original_url: str
+    taken_at: datetime | None
+    gps: LocationOut | None
+
+
+class StaffTimelineEntry(msgspec.Struct, frozen=True):
+    action: str
+    action_name: str
+    status: str
+    status_name: str
+    actor_role: str
+    actor: str | None
+    occurred_at: datetime
+    note: str | None
+    photo_ids: list[str]
+
+
+class Reporter(msgspec.Struct, frozen=True):
+    id: str
+    kind: str
+    # The verified phone of a citizen account; a device has none.
+    phone: str | None
+
+
+class CaseRef(msgspec.Struct, frozen=True):
+    id: str
+    tracking_no: str
+
+
+class StaffCaseOut(msgspec.Struct, frozen=True):
+    """A case in full, personal data included: every view is audited."""
+
+    summary: CaseSummary
+    description: str
+    accuracy_m: float | None
+    contact_phone: str | None
+    reporter: Reporter
+    photos: list[StaffPhotoOut]
+    timeline: list[StaffTimelineEntry]
+    rework_count: int
+    merged_into: CaseRef | None
+    rating: RatingOut | None
+    # What the caller may do next, so that the screen offers nothing the API would refuse.
+    allowed_actions: list[str]
+
+
+class DuplicateCandidate(msgspec.Struct, frozen=True):
+    case: CaseSummary
+    distance_m: int
+
+
+class DuplicateList(msgspec.Struct, frozen=True):
+    items: list[DuplicateCandidate]
+
+
+class PointGeometry(msgspec.Struct, frozen=True):
+    coordinates: tuple[float, float]
+    type: Literal["Point"] = "Point"
+
+
+class CaseFeatureProps(msgspec.Struct, frozen=True):
+    id: str
+    tracking_no: str
+    status: str
+    category_code: str | None
+    overdue: bool
+
+
+class CaseFeature(msgspec.Struct, frozen=True):
+    geometry: PointGeometry
+    properties: CaseFeatureProps
+    type: Literal["Feature"] = "Feature"
+
+
+class CaseFeatureCollection(msgspec.Struct, frozen=True):
+    features: list[CaseFeature]
+    # More cases matched than the cap: the client should zoom in.
+    truncated: bool
+    type: Literal["FeatureCollection"] = "FeatureCollection"

@@ -1,0 +1,482 @@
+"""Triage for staff: the queue, a case in full (audited), workflow actions, duplicates and the map."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+import structlog
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.accounts.guards import STAFF_ROLES, require_role
+from backend.accounts.models import User
+from backend.accounts.tokens import Principal
+from backend.audit import service as audit
+from backend.cases import workflow
+from backend.cases.deadlines import OWED_STATUSES, is_overdue
+from backend.cases.models import Case, TimelineEntry
+from backend.cases.schemas import LocationOut, RatingOut
+from backend.cases.service import OPEN_STATUSES
+from backend.cases.staff_schemas import (
+    ActionIn,
+    CaseFeature,
+    CaseFeatureCollection,
+    CaseFeatureProps,
+    CasePage,
+    CaseRef,
+    CaseSummary,
+    DuplicateCandidate,
+    DuplicateList,
+    PointGeometry,
+    Reporter,
+    SortKey,
+    StaffCaseOut,
+    StaffPhotoOut,
+    StaffTimelineEntry,
+    StatusCounts,
+)
+from backend.catalog.geo import box_around, distance_m
+from backend.catalog.lookup import CatalogSnapshot
+from backend.catalog.models import Category
+from backend.catalog.service import category_name
+from backend.db import utcnow
+from backend.departments.models import Department
+from backend.errors import ApiError
+from backend.i18n import translate
+from backend.settings import Settings
+from backend.uploads.models import Photo
+from backend.uploads.service import original_key, photo_out, thumb_url
+from backend.uploads.storage import ObjectStore
+
+log = structlog.get_logger(__name__)
+
+SUMMARY_TEXT = 140
+GEO_CAP = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    statuses: tuple[str, ...] = ()
+    request_type: str | None = None
+    # A major class code (C01) matches its minor classes too.
+    category: str | None = None
+    # A grid code prefix: a street's or a community's code matches all its grids.
+    grid: str | None = None
+    source: str | None = None
+    department: str | None = None
+    overdue: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    text: str | None = None
+
+    def conditions(self, now: datetime, *, with_status: bool = True) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = []
+        if with_status and self.statuses:
+            where.append(Case.status.in_(self.statuses))
+        if self.request_type:
+            where.append(Case.request_type == self.request_type)
+        if self.category:
+            where.append(Case.category_code.startswith(self.category, autoescape=True))
+        if self.grid:
+            where.append(Case.grid_code.startswith(self.grid, autoescape=True))
+        if self.source:
+            where.append(Case.source == self.source)
+        if self.department:
+            where.append(Case.department_code == self.department)
+        if self.overdue is not None:
+            late = and_(Case.status.in_(OWED_STATUSES), Case.deadline_at < now)
+            where.append(late if self.overdue else ~late)
+        if self.created_from:
+            where.append(Case.created_at >= self.created_from)
+        if self.created_to:
+            where.append(Case.created_at < self.created_to)
+        if self.text:
+            pattern = self.text.strip()
+            where.append(
+                or_(
+                    Case.tracking_no == pattern,
+                    Case.description.icontains(pattern, autoescape=True),
+                    Case.address.icontains(pattern, autoescape=True),
+                )
+            )
+        return where
+
+
+def _staff(principal: Principal) -> None:
+    require_role(principal, *STAFF_ROLES)
+
+
+async def queue(
+    session: AsyncSession,
+    principal: Principal,
+    filters: CaseFilter,
+    sort: SortKey,
+    cursor: str | None,
+    limit: int,
+    locale: str,
+) -> CasePage:
+    _staff(principal)
+    now = utcnow()
+    query = select(Case).where(*filters.conditions(now))
+    query = _keyset(query, sort, _decode_cursor(cursor, sort) if cursor else None).limit(limit + 1)
+    async with session.begin():
+        cases = list(await session.scalars(query))
+        items = await summaries(session, cases[:limit], locale, now)
+    next_cursor = _encode_cursor(cases[limit - 1], sort) if len(cases) > limit else None
+    return CasePage(items=items, next_cursor=next_cursor)
+
+
+def _keyset(query: Select[Any], sort: SortKey, after: tuple[datetime, uuid.UUID] | None) -> Select[Any]:
+    """Order by a time and the id, and continue strictly after the last row seen: a page never
+    shifts when new cases arrive, unlike OFFSET."""
+    if sort == "-created_at":
+        if after:
+            query = query.where(
+                or_(Case.created_at < after[0], and_(Case.created_at == after[0], Case.id < after[1]))
+            )
+        return query.order_by(Case.created_at.desc(), Case.id.desc())
+    if sort == "created_at":
+        if after:
+            query = query.where(
+                or_(Case.created_at > after[0], and_(Case.created_at == after[0], Case.id > after[1]))
+            )
+        return query.order_by(Case.created_at, Case.id)
+    # Soonest deadline first: only cases that have one.
+    query = query.where(Case.deadline_at.is_not(None))
+    if after:
+        query = query.where(
+            or_(Case.deadline_at > after[0], and_(Case.deadline_at == after[0], Case.id > after[1]))
+        )
+    return query.order_by(Case.deadline_at, Case.id)
+
+
+def _sort_value(case: Case, sort: SortKey) -> datetime:
+    value = case.deadline_at if sort == "deadline_at" else case.created_at
+    assert value is not None
+    return value
+
+
+def _encode_cursor(case: Case, sort: SortKey) -> str:
+    raw = msgspec.json.encode([sort, _sort_value(case, sort).isoformat(), str(case.id)])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: SortKey) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, value, case_id = msgspec.json.decode(raw, type=tuple[str, datetime, uuid.UUID])
+    except (ValueError, msgspec.DecodeError):
+        raise ApiError(400, "invalid_cursor") from None
+    # A cursor continues the order it was made in, and only that one.
+    if cursor_sort != sort or value.tzinfo is None:
+        raise ApiError(400, "invalid_cursor")
+    return value, case_id
+
+
+async def counts(session: AsyncSession, principal: Principal, filters: CaseFilter) -> StatusCounts:
+    """Cases per status under the same filters (the status filter aside), and how many are overdue."""
+    _staff(principal)
+    now = utcnow()
+    where = filters.conditions(now, with_status=False)
+    overdue = func.count().filter(and_(Case.status.in_(OWED_STATUSES), Case.deadline_at < now))
+    async with session.begin():
+        rows = (
+            await session.execute(
+                select(Case.status, func.count(), overdue).where(*where).group_by(Case.status)
+            )
+        ).all()
+    by_status = {status: n for status, n, _ in rows}
+    return StatusCounts(
+        counts=by_status, total=sum(by_status.values()), overdue=sum(late for *_, late in rows)
+    )
+
+
+async def summaries(
+    session: AsyncSession, cases: Sequence[Case], locale: str, now: datetime | None = None
+) -> list[CaseSummary]:
+    """Queue rows for several cases with one query per related table."""
+    if not cases:
+        return []
+    now = now or utcnow()
+    category_names = await _names(
+        session, Category, {c.category_code for c in cases if c.category_code}, locale
+    )
+    department_names = await _names(
+        session, Department, {c.department_code for c in cases if c.department_code}, locale
+    )
+    first_photos = dict(
+        (
+            await session.execute(
+                select(Photo.case_id, Photo.id).where(
+                    Photo.case_id.in_([c.id for c in cases]), Photo.position == 0
+                )
+            )
+        ).all()
+    )
+    return [
+        CaseSummary(
+            id=str(case.id),
+            tracking_no=case.tracking_no,
+            status=case.status,
+            status_name=translate(f"status.{case.status}", locale),
+            type=case.request_type,
+            category_code=case.category_code,
+            category_name=category_names.get(case.category_code or ""),
+            source=case.source,
+            grid_code=case.grid_code,
+            department_code=case.department_code,
+            department_name=department_names.get(case.department_code or ""),
+            description=_shorten(case.description),
+            address=case.address,
+            location=LocationOut(lat=case.lat, lng=case.lng, accuracy_m=case.accuracy_m),
+            created_at=case.created_at,
+            updated_at=case.updated_at,
+            deadline_at=case.deadline_at,
+            overdue=is_overdue(case.status, case.deadline_at, now),
+            version=case.version,
+            thumb_url=thumb_url(first_photos[case.id]) if case.id in first_photos else None,
+        )
+        for case in cases
+    ]
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= SUMMARY_TEXT else text[: SUMMARY_TEXT - 1] + "…"
+
+
+async def _names(
+    session: AsyncSession, model: type[Category] | type[Department], codes: set[str], locale: str
+) -> dict[str, str]:
+    if not codes:
+        return {}
+    return {
+        row.code: category_name(row, locale)
+        for row in await session.scalars(select(model).where(model.code.in_(codes)))
+    }
+
+
+async def case_detail(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    case_id: uuid.UUID,
+    address: str,
+    locale: str,
+) -> StaffCaseOut:
+    """A case in full, the reporter's contact included; the view is written to the audit log."""
+    _staff(principal)
+    async with session.begin():
+        case = await _get(session, case_id)
+        audit.record(session, settings, principal, "case.viewed", address, case_id=case.id)
+        return await _detail(session, case, principal, locale)
+
+
+async def _get(session: AsyncSession, case_id: uuid.UUID, *, lock: bool = False) -> Case:
+    case = await session.get(Case, case_id, with_for_update=lock)
+    if case is None:
+        raise ApiError(404, "not_found")
+    return case
+
+
+async def _detail(session: AsyncSession, case: Case, principal: Principal, locale: str) -> StaffCaseOut:
+    reporter = await session.get(User, case.reporter_id)
+    assert reporter is not None
+    photos = list(
+        await session.scalars(select(Photo).where(Photo.case_id == case.id).order_by(Photo.position))
+    )
+    entries = (
+        await session.execute(
+            select(TimelineEntry, User.username, User.display_name)
+            .outerjoin(User, User.id == TimelineEntry.actor_id)
+            .where(TimelineEntry.case_id == case.id)
+            .order_by(TimelineEntry.occurred_at, TimelineEntry.id)
+        )
+    ).all()
+    merged_into = await session.get(Case, case.merged_into_id) if case.merged_into_id else None
+    return StaffCaseOut(
+        summary=(await summaries(session, [case], locale))[0],
+        description=case.description,
+        accuracy_m=case.accuracy_m,
+        contact_phone=case.contact_phone,
+        reporter=Reporter(id=str(reporter.id), kind=reporter.kind, phone=reporter.phone),
+        photos=[_staff_photo(photo) for photo in photos],
+        timeline=[
+            StaffTimelineEntry(
+                action=entry.action,
+                action_name=translate(f"action.{entry.action}", locale),
+                status=entry.status,
+                status_name=translate(f"status.{entry.status}", locale),
+                actor_role=entry.actor_role,
+                # Staff are named; a citizen stays anonymous even to staff here.
+                actor=(username or display_name) if entry.actor_role != "citizen" else None,
+                occurred_at=entry.occurred_at,
+                note=entry.note,
+                photo_ids=list(entry.photo_ids),
+            )
+            for entry, username, display_name in entries
+        ],
+        rework_count=case.rework_count,
+        merged_into=CaseRef(id=str(merged_into.id), tracking_no=merged_into.tracking_no)
+        if merged_into
+        else None,
+        rating=(
+            RatingOut(score=case.rating_score, comment=case.rating_comment, rated_at=case.rated_at)
+            if case.rating_score is not None and case.rated_at is not None
+            else None
+        ),
+        allowed_actions=workflow.allowed_actions(case, principal),
+    )
+
+
+def _staff_photo(photo: Photo) -> StaffPhotoOut:
+    gps = (
+        LocationOut(lat=photo.gps_lat, lng=photo.gps_lng)
+        if photo.gps_lat is not None and photo.gps_lng is not None
+        else None
+    )
+    return StaffPhotoOut(
+        photo=photo_out(photo),
+        original_url=f"/api/v1/staff/photos/{photo.id}/original",
+        taken_at=photo.taken_at,
+        gps=gps,
+    )
+
+
+async def act(
+    session: AsyncSession,
+    settings: Settings,
+    catalog: CatalogSnapshot,
+    principal: Principal,
+    case_id: uuid.UUID,
+    body: ActionIn,
+    locale: str,
+) -> StaffCaseOut:
+    _staff(principal)
+    async with session.begin():
+        # Locked until commit: two dispatchers acting at once are served one after the other,
+        # and the second is told its version is stale.
+        case = await _get(session, case_id, lock=True)
+        context = workflow.Context(catalog=catalog, tz=settings.tz, at=utcnow())
+        entry = await workflow.act(session, case, principal, body, context)
+        log.info(
+            "case_action",
+            case_id=str(case.id),
+            action=entry.action,
+            status=case.status,
+            actor=str(principal.user_id),
+        )
+        return await _detail(session, case, principal, locale)
+
+
+async def duplicates(
+    session: AsyncSession,
+    principal: Principal,
+    case_id: uuid.UUID,
+    radius_m: float,
+    days: int,
+    same_category: bool,
+    locale: str,
+) -> DuplicateList:
+    """Cases that may report the same problem: near it, of its category, reported around its time."""
+    _staff(principal)
+    async with session.begin():
+        case = await _get(session, case_id)
+        min_lat, max_lat, min_lng, max_lng = box_around(case.lat, case.lng, radius_m)
+        window = timedelta(days=days)
+        query = select(Case).where(
+            Case.id != case.id,
+            Case.lat.between(min_lat, max_lat),
+            Case.lng.between(min_lng, max_lng),
+            Case.created_at.between(case.created_at - window, case.created_at + window),
+            Case.status.in_(OPEN_STATUSES + ("closed",)),
+        )
+        if same_category and case.category_code:
+            query = query.where(Case.category_code == case.category_code)
+        found = sorted(
+            (
+                (distance, other)
+                for other in await session.scalars(query.limit(500))
+                if (distance := distance_m(case.lat, case.lng, other.lat, other.lng)) <= radius_m
+            ),
+            key=lambda pair: (pair[0], abs((pair[1].created_at - case.created_at).total_seconds())),
+        )[:20]
+        rows = await summaries(session, [other for _, other in found], locale)
+    return DuplicateList(
+        items=[
+            DuplicateCandidate(case=row, distance_m=round(d)) for row, (d, _) in zip(rows, found, strict=True)
+        ]
+    )
+
+
+async def geo(
+    session: AsyncSession,
+    principal: Principal,
+    bbox: tuple[float, float, float, float],
+    filters: CaseFilter,
+) -> CaseFeatureCollection:
+    """Open cases (or the filtered statuses) in a box, newest first, at most GEO_CAP of them."""
+    _staff(principal)
+    min_lng, min_lat, max_lng, max_lat = bbox
+    now = utcnow()
+    if not filters.statuses:
+        filters = replace(filters, statuses=OPEN_STATUSES)
+    query = (
+        select(
+            Case.id, Case.tracking_no, Case.status, Case.category_code, Case.lat, Case.lng, Case.deadline_at
+        )
+        .where(
+            Case.lat.between(min_lat, max_lat), Case.lng.between(min_lng, max_lng), *filters.conditions(now)
+        )
+        .order_by(Case.created_at.desc())
+        .limit(GEO_CAP + 1)
+    )
+    async with session.begin():
+        rows = (await session.execute(query)).all()
+    return CaseFeatureCollection(
+        features=[
+            CaseFeature(
+                geometry=PointGeometry(coordinates=(row.lng, row.lat)),
+                properties=CaseFeatureProps(
+                    id=str(row.id),
+                    tracking_no=row.tracking_no,
+                    status=row.status,
+                    category_code=row.category_code,
+                    overdue=is_overdue(row.status, row.deadline_at, now),
+                ),
+            )
+            for row in rows[:GEO_CAP]
+        ],
+        truncated=len(rows) > GEO_CAP,
+    )
+
+
+async def original_photo(
+    session: AsyncSession,
+    settings: Settings,
+    store: ObjectStore,
+    principal: Principal,
+    photo_id: uuid.UUID,
+    address: str,
+) -> tuple[bytes, str]:
+    """The unstripped original of a case's photo (EXIF and all); every fetch is audited."""
+    _staff(principal)
+    async with session.begin():
+        photo = await session.get(Photo, photo_id)
+        if photo is None or photo.case_id is None:
+            raise ApiError(404, "not_found")
+        audit.record(
+            session,
+            settings,
+            principal,
+            "photo.original_viewed",
+            address,
+            case_id=photo.case_id,
+            subject=str(photo.id),
+        )
+    return await store.get(original_key(photo.id)), photo.mime_type

@@ -1,0 +1,58 @@
+"""/api/v1/departments (staff read them to dispatch) and /api/v1/admin/departments (admins keep them)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Response, get, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.accounts.guards import STAFF_ROLES, require_role
+from backend.accounts.tokens import Principal
+from backend.departments import service
+from backend.departments.schemas import DepartmentCode, DepartmentIn, DepartmentList, DepartmentOut
+
+
+class DepartmentController(Controller):
+    path = "/api/v1/departments"
+    tags = ["departments"]
+
+    @get("/", summary="Active departments a case can be dispatched to")
+    async def active(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        locale: NamedDependency[str],
+    ) -> DepartmentList:
+        require_role(principal, *STAFF_ROLES, "admin")
+        return await service.list_departments(db_session, locale, include_retired=False)
+
+
+class DepartmentAdminController(Controller):
+    path = "/api/v1/admin/departments"
+    tags = ["admin"]
+
+    @get("/", summary="Every department, retired ones included")
+    async def every(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        locale: NamedDependency[str],
+        include_retired: Annotated[bool, QueryParameter()] = True,
+    ) -> DepartmentList:
+        require_role(principal, "admin")
+        return await service.list_departments(db_session, locale, include_retired=include_retired)
+
+    @put("/{code:str}", summary="Create or replace a department (retire it with active=false)")
+    async def save(
+        self,
+        code: FromPath[DepartmentCode],
+        data: JSONBody[DepartmentIn],
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        locale: NamedDependency[str],
+    ) -> Response[DepartmentOut]:
+        out, created = await service.save_department(db_session, principal, code, data, locale)
+        return Response(out, status_code=201 if created else 200)

@@ -1,0 +1,69 @@
+"""/api/v1/staff/stream: new cases and transitions as Server-Sent Events, resumable with Last-Event-ID."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import msgspec
+from litestar import get
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import HeaderParameter, QueryParameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend.accounts.guards import STAFF_ROLES, require_role
+from backend.accounts.tokens import Principal
+from backend.notify.feed import FeedReader, last_seq
+from backend.settings import Settings
+
+# A comment line this often keeps proxies from closing an idle stream.
+KEEPALIVE_SECONDS = 15.0
+RETRY_MS = 3000
+
+
+@get("/api/v1/staff/stream", tags=["staff"], summary="Live case events (SSE); resume with Last-Event-ID")
+async def staff_stream(
+    state: State,
+    principal: NamedDependency[Principal],
+    settings: NamedDependency[Settings],
+    last_event_id: Annotated[
+        str | None, HeaderParameter(name="Last-Event-ID", max_length=20, required=False)
+    ] = None,
+    after: Annotated[int | None, QueryParameter(ge=0)] = None,
+) -> ServerSentEvent:
+    require_role(principal, *STAFF_ROLES)
+    resume = _seq(last_event_id) if last_event_id else after
+    sessions: async_sessionmaker[AsyncSession] = state.sessionmaker
+    if resume is None:
+        async with sessions() as session:
+            resume = await last_seq(session)
+    return ServerSentEvent(
+        _events(sessions, FeedReader(resume), settings.live_poll_seconds),
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def _seq(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() else None
+
+
+async def _events(
+    sessions: async_sessionmaker[AsyncSession], reader: FeedReader, poll_seconds: float
+) -> AsyncIterator[ServerSentEventMessage]:
+    # The stream's position first, so that a client that saw nothing yet can still resume from here.
+    yield ServerSentEventMessage(event="ready", id=reader.after, data="{}", retry=RETRY_MS)
+    idle = 0.0
+    while True:
+        async with sessions() as session:
+            batch = await reader.next_batch(session)
+        for event in batch:
+            data = msgspec.json.encode({**event.payload, "occurred_at": event.occurred_at.isoformat()})
+            yield ServerSentEventMessage(event=event.event_type, id=event.seq, data=data.decode())
+        idle = 0.0 if batch else idle + poll_seconds
+        if idle >= KEEPALIVE_SECONDS:
+            idle = 0.0
+            yield ServerSentEventMessage(comment="keep-alive")
+        await asyncio.sleep(poll_seconds)

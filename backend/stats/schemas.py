@@ -1,0 +1,43 @@
+"""Evaluation indicators (综合评价, in the manner of GB/T 30428.4)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+import msgspec
+
+GroupBy = Literal["none", "grid", "category", "department"]
+
+
+class Indicators(msgspec.Struct, frozen=True):
+    """One group's figures. Rates are fractions in [0, 1], null when their denominator is zero."""
+
+    key: str | None
+    name: str
+    reported: int
+    accepted: int
+    # 立案率: accepted / reported.
+    acceptance_rate: float | None
+    handled: int
+    on_time: int
+    # 按期处置率: handled by the deadline / handled.
+    on_time_rate: float | None
+    reworked: int
+    # 返工率: handled cases sent back at least once / handled.
+    rework_rate: float | None
+    closed: int
+    # 结案率: closed / accepted.
+    closure_rate: float | None
+    rated: int
+    # Mean of the citizens' 1-5 ratings.
+    satisfaction: float | None
+
+
+class Overview(msgspec.Struct, frozen=True):
+    date_from: date
+    date_to: date
+    timezone: str
+    group_by: GroupBy
+    total: Indicators
+    groups: list[Indicators]

@@ -1,0 +1,132 @@
+"""Indicators computed in the database from the cases reported in a period (city calendar days)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.accounts.guards import STAFF_ROLES, require_role
+from backend.accounts.tokens import Principal
+from backend.cases.models import Case
+from backend.catalog.models import Category, Grid
+from backend.catalog.service import category_name
+from backend.departments.models import Department
+from backend.errors import ApiError
+from backend.i18n import translate
+from backend.settings import Settings
+from backend.stats.schemas import GroupBy, Indicators, Overview
+
+MAX_DAYS = 366
+_GROUP_COLUMN = {"grid": Case.grid_code, "category": Case.category_code, "department": Case.department_code}
+_AGGREGATES = (
+    func.count().label("reported"),
+    func.count(Case.accepted_at).label("accepted"),
+    func.count(Case.handled_at).label("handled"),
+    func.count().filter(Case.handled_at <= Case.deadline_at).label("on_time"),
+    func.count().filter(and_(Case.handled_at.is_not(None), Case.rework_count > 0)).label("reworked"),
+    func.count().filter(Case.status == "closed").label("closed"),
+    func.count(Case.rating_score).label("rated"),
+    func.avg(case((Case.rating_score.is_not(None), Case.rating_score * 1.0))).label("satisfaction"),
+)
+
+
+async def overview(
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    date_from: date | None,
+    date_to: date | None,
+    group_by: GroupBy,
+    locale: str,
+) -> Overview:
+    require_role(principal, *STAFF_ROLES, "admin")
+    date_to = date_to or datetime.now(settings.tz).date()
+    date_from = date_from or date_to - timedelta(days=29)
+    if date_from > date_to or (date_to - date_from).days >= MAX_DAYS:
+        raise ApiError(400, "invalid_period", max_days=MAX_DAYS)
+    # Calendar days of the city, both ends included.
+    start = datetime.combine(date_from, time(), settings.tz)
+    end = datetime.combine(date_to + timedelta(days=1), time(), settings.tz)
+    period = and_(Case.created_at >= start, Case.created_at < end)
+    async with session.begin():
+        total_row = (await session.execute(select(*_AGGREGATES).where(period))).one()
+        groups: list[Indicators] = []
+        if group_by != "none":
+            column = _GROUP_COLUMN[group_by]
+            rows = (await session.execute(select(column, *_AGGREGATES).where(period).group_by(column))).all()
+            names = await _names(session, group_by, {r[0] for r in rows if r[0]}, locale)
+            groups = sorted(
+                (_indicators(r[0], names.get(r[0]) or _unset(locale), r[1:]) for r in rows),
+                key=lambda g: (-g.reported, g.key or ""),
+            )
+    return Overview(
+        date_from=date_from,
+        date_to=date_to,
+        timezone=settings.timezone,
+        group_by=group_by,
+        total=_indicators(None, translate("ui.stats_total", locale), total_row),
+        groups=groups,
+    )
+
+
+def _unset(locale: str) -> str:
+    return translate("ui.stats_unassigned", locale)
+
+
+async def _names(session: AsyncSession, group_by: GroupBy, keys: set[str], locale: str) -> dict[str, str]:
+    if not keys:
+        return {}
+    if group_by == "grid":
+        grids = await session.scalars(select(Grid).where(Grid.code.in_(keys)))
+        return {g.code: (g.name_en or g.name) if locale == "en" else g.name for g in grids}
+    model = Category if group_by == "category" else Department
+    return {
+        r.code: category_name(r, locale)
+        for r in await session.scalars(select(model).where(model.code.in_(keys)))
+    }
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _indicators(key: str | None, name: str, row: Row[Any] | tuple[Any, ...]) -> Indicators:
+    reported, accepted, handled, on_time, reworked, closed, rated, satisfaction = row
+    return Indicators(
+        key=key,
+        name=name,
+        reported=reported,
+        accepted=accepted,
+        acceptance_rate=_rate(accepted, reported),
+        handled=handled,
+        on_time=on_time,
+        on_time_rate=_rate(on_time, handled),
+        reworked=reworked,
+        rework_rate=_rate(reworked, handled),
+        closed=closed,
+        closure_rate=_rate(closed, accepted),
+        rated=rated,
+        satisfaction=round(float(satisfaction), 2) if satisfaction is not None else None,
+    )
+
+
+CSV_COLUMNS = (
+    "key", "name", "reported", "accepted", "acceptance_rate", "handled", "on_time", "on_time_rate",
+    "reworked", "rework_rate", "closed", "closure_rate", "rated", "satisfaction",
+)  # fmt: skip
+
+
+def overview_csv(report: Overview) -> str:
+    """One row per group, then the total; a BOM so that spreadsheet programs read the Chinese names."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in [*report.groups, report.total]:
+        writer.writerow(["" if (v := getattr(row, c)) is None else v for c in CSV_COLUMNS])
+    return buffer.getvalue()

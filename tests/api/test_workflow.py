@@ -1,0 +1,299 @@
+"""The case workflow through POST /api/v1/staff/cases/{id}/actions: every (status, action) pair, roles,
+versions, and what each step stores (case, timeline, outbox, live feed) in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from litestar import Litestar
+from sqlalchemy import select, update
+
+from backend.catalog.models import Category
+from backend.models import Case, CaseFollower, LiveEvent, OutboxEvent, Photo, TimelineEntry
+from tests.api.conftest import act, advance, device_headers, staff_headers, submit, upload_photo
+
+STATUSES = ("submitted", "accepted", "rejected", "merged", "dispatched", "in_progress", "handled", "closed")
+# The GLOSSARY's state machine, written out independently of backend.cases.workflow.STEPS.
+EXPECTED: dict[tuple[str, str], str] = {
+    ("submitted", "accept"): "accepted",
+    ("submitted", "reject"): "rejected",
+    ("submitted", "merge"): "merged",
+    ("accepted", "dispatch"): "dispatched",
+    ("dispatched", "start"): "in_progress",
+    ("in_progress", "handle"): "handled",
+    ("handled", "check_pass"): "closed",
+    ("handled", "check_fail"): "dispatched",
+    ("closed", "reopen"): "accepted",
+    ("accepted", "return"): "submitted",
+    ("dispatched", "return"): "submitted",
+    ("in_progress", "return"): "submitted",
+}
+ACTIONS = sorted({action for _, action in EXPECTED})
+ALL_ROLES = ("dispatcher", "supervisor", "inspector", "integration")
+
+
+def fields_for(action: str, target_id: str) -> dict[str, Any]:
+    """A complete, valid body for each action."""
+    return {
+        "accept": {},
+        "reject": {"reason": "不属于城市管理范围"},
+        "merge": {"target_id": target_id},
+        "dispatch": {"department_code": "SZ-MUNI"},
+        "start": {},
+        "handle": {"note": "已更换井盖"},
+        "check_pass": {},
+        "check_fail": {"reason": "井盖仍有晃动"},
+        "reopen": {"reason": "市民反映问题复发"},
+        "return": {"reason": "不属于本平台处置范围"},
+    }[action]
+
+
+async def put_in_status(app: Litestar, case_id: str, status: str) -> int:
+    """Set a case straight into a status, with the fields that status implies; returns its version."""
+    now = (await fetch_case(app, case_id)).created_at
+    values: dict[str, Any] = {"status": status, "version": 5}
+    if status in ("dispatched", "in_progress", "handled", "closed"):
+        values |= {"department_code": "SZ-MUNI", "deadline_at": now + timedelta(hours=24), "accepted_at": now}
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(update(Case).where(Case.id == uuid.UUID(case_id)).values(**values))
+    return 5
+
+
+async def fetch_case(app: Litestar, case_id: str) -> Case:
+    async with app.state.sessionmaker() as session:
+        case = await session.get(Case, uuid.UUID(case_id))
+        assert case is not None
+        return case
+
+
+async def test_every_status_and_action_pair(client: httpx.AsyncClient, app: Litestar) -> None:
+    everyone = await staff_headers(app, *ALL_ROLES)
+    citizen = await device_headers(client)
+    target = await submit(client, citizen)
+    wrong: list[str] = []
+    for status in STATUSES:
+        for action in ACTIONS:
+            case = await submit(client, citizen)
+            version = await put_in_status(app, case["id"], status)
+            response = await act(
+                client, everyone, case["id"], action, version, **fields_for(action, target["id"])
+            )
+            expected = EXPECTED.get((status, action))
+            if expected is None:
+                body = response.json()
+                if response.status_code != 409 or body["code"] != "invalid_transition":
+                    wrong.append(
+                        f"{status} + {action}: {response.status_code} {body.get('code')}, want refusal"
+                    )
+                elif (await fetch_case(app, case["id"])).status != status:
+                    wrong.append(f"{status} + {action}: refused but the status changed")
+            elif response.status_code != 200 or response.json()["summary"]["status"] != expected:
+                wrong.append(
+                    f"{status} + {action}: {response.status_code} {response.text[:120]}, want {expected}"
+                )
+    assert not wrong, "\n".join(wrong)
+
+
+async def test_a_case_from_report_to_rating_and_reopening(client: httpx.AsyncClient, app: Litestar) -> None:
+    dispatcher = await staff_headers(app, "dispatcher")
+    supervisor = await staff_headers(app, "supervisor")
+    citizen = await device_headers(client)
+    case = await submit(client, citizen)
+
+    accepted = await advance(client, dispatcher, case["id"], [("accept", {"note": "属实"})])
+    assert accepted["summary"]["status"] == "accepted" and accepted["summary"]["version"] == 2
+    dispatched = await advance(client, dispatcher, case["id"], [("dispatch", {"department_code": "SZ-MUNI"})])
+    summary = dispatched["summary"]
+    async with app.state.sessionmaker() as session:
+        hours = (await session.get(Category, "C0101")).deadline_hours  # type: ignore[union-attr]
+    stored = await fetch_case(app, case["id"])
+    assert stored.department_code == "SZ-MUNI" and summary["department_name"]
+    assert stored.dispatched_at is not None and stored.deadline_at is not None
+    assert stored.deadline_at - stored.dispatched_at == timedelta(hours=hours)
+    assert summary["overdue"] is False
+
+    after = (await upload_photo(client, dispatcher)).json()
+    handled = await advance(
+        client,
+        dispatcher,
+        case["id"],
+        [("start", {}), ("handle", {"note": "已更换井盖", "photo_ids": [after["id"]]})],
+    )
+    assert handled["summary"]["status"] == "handled"
+    assert handled["timeline"][-1]["photo_ids"] == [after["id"]]
+    async with app.state.sessionmaker() as session:
+        photo = await session.get(Photo, uuid.UUID(after["id"]))
+        assert photo is not None and str(photo.case_id) == case["id"] and photo.position == 0
+    reworked = await advance(client, dispatcher, case["id"], [("check_fail", {"reason": "仍有晃动"})])
+    assert reworked["summary"]["status"] == "dispatched" and reworked["rework_count"] == 1
+    closed = await advance(
+        client,
+        dispatcher,
+        case["id"],
+        [("start", {}), ("handle", {"note": "重新加固"}), ("check_pass", {"note": "核查通过"})],
+    )
+    assert closed["summary"]["status"] == "closed"
+    assert "reopen" not in closed["allowed_actions"]
+
+    rated = await client.post(f"/api/v1/requests/{case['id']}/rating", json={"score": 4}, headers=citizen)
+    assert rated.status_code == 200, rated.text
+    reopened = await advance(client, supervisor, case["id"], [("reopen", {"reason": "问题复发"})])
+    assert reopened["summary"]["status"] == "accepted"
+    assert reopened["summary"]["deadline_at"] is None
+
+    actions = [e["action"] for e in reopened["timeline"]]
+    assert actions == [
+        "submit", "accept", "dispatch", "start", "handle", "check_fail",
+        "start", "handle", "check_pass", "rate", "reopen",
+    ]  # fmt: skip
+    assert reopened["timeline"][3]["actor"] and reopened["timeline"][0]["actor"] is None
+    async with app.state.sessionmaker() as session:
+        case_id = uuid.UUID(case["id"])
+        events = list(
+            await session.scalars(
+                select(OutboxEvent.event_type)
+                .where(OutboxEvent.case_id == case_id)
+                .order_by(OutboxEvent.occurred_at)
+            )
+        )
+        live = list(
+            await session.scalars(
+                select(LiveEvent).where(LiveEvent.case_id == case_id).order_by(LiveEvent.seq)
+            )
+        )
+        statuses = list(
+            await session.scalars(
+                select(TimelineEntry.status)
+                .where(TimelineEntry.case_id == case_id)
+                .order_by(TimelineEntry.occurred_at)
+            )
+        )
+    assert events == [
+        "case.submitted", "case.accepted", "case.dispatched", "case.started", "case.handled", "case.rework",
+        "case.started", "case.handled", "case.closed", "case.rated", "case.reopened",
+    ]  # fmt: skip
+    assert [e.event_type for e in live] == events
+    assert [e.payload["version"] for e in live] == list(range(1, 12))
+    assert statuses[-1] == "accepted" and statuses[5] == "dispatched"
+
+    # The citizen's own view follows the case.
+    mine = (await client.get(f"/api/v1/requests/{case['id']}", headers=citizen)).json()
+    assert mine["status"] == "accepted"
+    assert [e["action"] for e in mine["timeline"]][-1] == "reopen"
+
+
+async def test_roles_of_each_action(client: httpx.AsyncClient, app: Litestar) -> None:
+    citizen = await device_headers(client)
+    dispatcher = await staff_headers(app, "dispatcher")
+    supervisor = await staff_headers(app, "supervisor")
+    case = await submit(client, citizen)
+    version = await put_in_status(app, case["id"], "closed")
+    # Only a supervisor reopens; a dispatcher is refused outright, whatever the status.
+    refused = await act(client, dispatcher, case["id"], "reopen", version, reason="复发")
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    # "return" belongs to the command-coordination platform.
+    assert (await act(client, supervisor, case["id"], "return", version, reason="x")).status_code == 403
+    assert (await act(client, supervisor, case["id"], "reopen", version, reason="复发")).status_code == 200
+
+
+async def test_a_stale_version_is_refused_and_nothing_changes(
+    client: httpx.AsyncClient, app: Litestar
+) -> None:
+    dispatcher = await staff_headers(app, "dispatcher")
+    case = await submit(client, await device_headers(client))
+    assert (await act(client, dispatcher, case["id"], "accept", 1)).status_code == 200
+    stale = await act(client, dispatcher, case["id"], "reject", 1, reason="重复")
+    assert stale.status_code == 409
+    assert stale.json()["code"] == "stale_case" and "2" in stale.json()["detail"]
+    stored = await fetch_case(app, case["id"])
+    assert (stored.status, stored.version) == ("accepted", 2)
+
+
+async def test_two_dispatchers_at_once_one_wins(client: httpx.AsyncClient, app: Litestar) -> None:
+    first = await staff_headers(app, "dispatcher")
+    second = await staff_headers(app, "dispatcher")
+    case = await submit(client, await device_headers(client))
+    answers = await asyncio.gather(
+        act(client, first, case["id"], "accept", 1),
+        act(client, second, case["id"], "reject", 1, reason="不属实"),
+    )
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200, 409], [a.text for a in answers]
+    loser = next(a for a in answers if a.status_code == 409)
+    assert loser.json()["code"] == "stale_case"
+    async with app.state.sessionmaker() as session:
+        entries = await session.scalars(
+            select(TimelineEntry).where(TimelineEntry.case_id == uuid.UUID(case["id"]))
+        )
+        assert len(list(entries)) == 2
+
+
+async def test_required_fields_per_action(client: httpx.AsyncClient, app: Litestar) -> None:
+    dispatcher = await staff_headers(app, "dispatcher")
+    case = await submit(client, await device_headers(client))
+    missing = await act(client, dispatcher, case["id"], "reject", 1)
+    assert missing.status_code == 422 and "reason" in missing.text
+    unknown = await act(client, dispatcher, case["id"], "teleport", 1)
+    assert unknown.status_code == 422
+    assert (await fetch_case(app, case["id"])).version == 1
+
+
+async def test_dispatch_needs_an_active_department_and_a_category(
+    client: httpx.AsyncClient, app: Litestar
+) -> None:
+    dispatcher = await staff_headers(app, "dispatcher")
+    citizen = await device_headers(client)
+    inquiry = await submit(client, citizen, type="inquiry", category_code=None)
+    await advance(client, dispatcher, inquiry["id"], [("accept", {})])
+    nowhere = await act(client, dispatcher, inquiry["id"], "dispatch", 2, department_code="NOPE")
+    assert nowhere.status_code == 422 and nowhere.json()["code"] == "unknown_department"
+    uncategorised = await act(client, dispatcher, inquiry["id"], "dispatch", 2, department_code="SZ-SANI")
+    assert uncategorised.status_code == 422 and uncategorised.json()["code"] == "category_required"
+    fine = await act(
+        client, dispatcher, inquiry["id"], "dispatch", 2, department_code="SZ-SANI", category_code="E0101"
+    )
+    assert fine.status_code == 200, fine.text
+    assert fine.json()["summary"]["category_code"] == "E0101"
+
+
+async def test_merge_links_the_duplicate_and_moves_its_followers(
+    client: httpx.AsyncClient, app: Litestar
+) -> None:
+    dispatcher = await staff_headers(app, "dispatcher")
+    original = await submit(client, await device_headers(client))
+    duplicate = await submit(client, await device_headers(client))
+    follower_headers = await device_headers(client)
+    assert (
+        await client.post(f"/api/v1/requests/{duplicate['id']}/follow", headers=follower_headers)
+    ).status_code == 200
+
+    assert (await act(client, dispatcher, duplicate["id"], "merge", 1, target_id=duplicate["id"])).json()[
+        "code"
+    ] == "merge_into_self"
+    merged = await advance(client, dispatcher, duplicate["id"], [("merge", {"target_id": original["id"]})])
+    assert merged["summary"]["status"] == "merged"
+    assert merged["merged_into"] == {"id": original["id"], "tracking_no": original["tracking_no"]}
+    async with app.state.sessionmaker() as session:
+        on_original = set(
+            await session.scalars(
+                select(CaseFollower.user_id).where(CaseFollower.case_id == uuid.UUID(original["id"]))
+            )
+        )
+        on_duplicate = list(
+            await session.scalars(
+                select(CaseFollower.user_id).where(CaseFollower.case_id == uuid.UUID(duplicate["id"]))
+            )
+        )
+    assert len(on_original) == 2 and on_duplicate == []
+    followed = (await client.get("/api/v1/requests/followed", headers=follower_headers)).json()["items"]
+    assert [item["id"] for item in followed] == [original["id"]]
+
+    closed = await submit(client, await device_headers(client))
+    await put_in_status(app, closed["id"], "closed")
+    another = await submit(client, await device_headers(client))
+    into_closed = await act(client, dispatcher, another["id"], "merge", 1, target_id=closed["id"])
+    assert into_closed.status_code == 409 and into_closed.json()["code"] == "merge_target_closed"
