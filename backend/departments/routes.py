@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.accounts.guards import STAFF_ROLES, require_role
 from backend.accounts.tokens import Principal
 from backend.departments import service
-from backend.departments.schemas import DepartmentCode, DepartmentIn, DepartmentList, DepartmentOut
+from backend.departments.schemas import DepartmentIn, DepartmentList, DepartmentOut
 
 
 class DepartmentController(Controller):
@@ -48,7 +48,7 @@ class DepartmentAdminController(Controller):
     @put("/{code:str}", summary="Create or replace a department (retire it with active=false)")
     async def save(
         self,
-        code: FromPath[DepartmentCode],
+        code: FromPath[str],
         data: JSONBody[DepartmentIn],
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import msgspec
 
-DepartmentCode = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")]
+CODE_PATTERN = r"^[A-Za-z0-9_.-]{1,32}$"
+DepartmentCode = Annotated[str, msgspec.Meta(pattern=CODE_PATTERN)]
 
 
 class DepartmentIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import msgspec
@@ -13,7 +14,14 @@ from backend.accounts.tokens import Principal
 from backend.catalog.service import CatalogFileError, category_name
 from backend.db import utcnow
 from backend.departments.models import Department
-from backend.departments.schemas import DepartmentFile, DepartmentIn, DepartmentList, DepartmentOut
+from backend.departments.schemas import (
+    CODE_PATTERN,
+    DepartmentFile,
+    DepartmentIn,
+    DepartmentList,
+    DepartmentOut,
+)
+from backend.errors import ApiError, FieldError
 
 DEMO_DEPARTMENT_FILE = Path(__file__).resolve().parent / "data" / "demo-departments.json"
 
@@ -42,6 +50,8 @@ async def save_department(
 ) -> tuple[DepartmentOut, bool]:
     """Create or replace one department; returns whether it was created."""
     require_role(principal, "admin")
+    if not re.fullmatch(CODE_PATTERN, code):
+        raise ApiError(422, "validation_error", fields=[FieldError("code", f"must match {CODE_PATTERN}")])
     async with session.begin():
         department = await session.get(Department, code, with_for_update=True)
         created = department is None
