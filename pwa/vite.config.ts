@@ -10,7 +10,20 @@ export default defineConfig({
     alias: { '@i18n': fileURLToPath(new URL('../i18n', import.meta.url)) },
   },
   server: { proxy: { '/api': 'http://127.0.0.1:8000' }, fs: { allow: ['..'] } },
-  build: { target: 'es2020', assetsInlineLimit: 2048 },
+  build: {
+    target: 'es2020',
+    assetsInlineLimit: 2048,
+    // ECharts makes the staff dashboard's chunk large; it loads only on that screen.
+    chunkSizeWarningLimit: 600,
+    rolldownOptions: {
+      output: {
+        // Staff screens go to assets/staff/, which the service worker does not precache: a citizen's
+        // phone should not download the triage desk.
+        chunkFileNames: (chunk) =>
+          chunk.moduleIds.some((id) => id.includes('/src/staff/')) ? 'assets/staff/[name]-[hash].js' : 'assets/[name]-[hash].js',
+      },
+    },
+  },
   plugins: [
     vue(),
     VitePWA({
@@ -37,7 +50,10 @@ export default defineConfig({
       strategies: 'injectManifest',
       srcDir: 'src',
       filename: 'sw.ts',
-      injectManifest: { globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'] },
+      injectManifest: {
+        globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+        globIgnores: ['assets/staff/**'],
+      },
     }),
   ],
 })

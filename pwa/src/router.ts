@@ -15,5 +15,29 @@ export const router = createRouter({
       props: true,
     },
     { path: '/login', name: 'login', component: () => import('./views/LoginView.vue') },
+    // The staff desk: its own chrome, its own session, loaded only by those who go there.
+    {
+      path: '/staff/login',
+      name: 'staff-login',
+      component: () => import('./staff/LoginView.vue'),
+      meta: { staff: true, public: true },
+    },
+    {
+      path: '/staff',
+      component: () => import('./staff/StaffLayout.vue'),
+      meta: { staff: true },
+      children: [
+        { path: '', name: 'staff-queue', component: () => import('./staff/QueueView.vue') },
+        { path: 'cases/:id', name: 'staff-case', component: () => import('./staff/CaseView.vue'), props: true },
+        { path: 'map', name: 'staff-map', component: () => import('./staff/MapView.vue') },
+        { path: 'dashboard', name: 'staff-dashboard', component: () => import('./staff/DashboardView.vue') },
+      ],
+    },
   ],
+})
+
+router.beforeEach(async (to) => {
+  if (!to.meta.staff || to.meta.public) return true
+  const { signedIn } = await import('./staff/session')
+  return signedIn() ? true : { name: 'staff-login', query: { next: to.fullPath } }
 })

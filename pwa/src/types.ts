@@ -60,3 +60,115 @@ export interface Catalog {
   request_types: { code: string; name: string; needs_category: boolean }[]
   categories: Category[]
 }
+
+/** A row of the staff triage queue (CaseSummary). */
+export interface CaseSummary {
+  id: string
+  tracking_no: string
+  status: string
+  status_name: string
+  type: string
+  category_code: string | null
+  category_name: string | null
+  source: string
+  grid_code: string
+  department_code: string | null
+  department_name: string | null
+  description: string
+  address: string | null
+  location: { lat: number; lng: number; accuracy_m: number | null }
+  created_at: string
+  updated_at: string
+  deadline_at: string | null
+  overdue: boolean
+  version: number
+  thumb_url: string | null
+}
+
+export interface CasePage {
+  items: CaseSummary[]
+  next_cursor: string | null
+}
+
+export interface StatusCounts {
+  counts: Record<string, number>
+  total: number
+  overdue: number
+}
+
+export interface StaffTimelineEntry {
+  action: string
+  action_name: string
+  status: string
+  status_name: string
+  actor_role: string
+  actor: string | null
+  occurred_at: string
+  note: string | null
+  photo_ids: string[]
+}
+
+/** A case in full, as staff see it (StaffCaseOut). */
+export interface StaffCase {
+  summary: CaseSummary
+  description: string
+  accuracy_m: number | null
+  contact_phone: string | null
+  reporter: { id: string; kind: string; phone: string | null }
+  photos: { photo: Photo; original_url: string; taken_at: string | null }[]
+  timeline: StaffTimelineEntry[]
+  rework_count: number
+  merged_into: { id: string; tracking_no: string } | null
+  rating: { score: number; comment: string | null } | null
+  allowed_actions: string[]
+}
+
+export interface DuplicateCandidate {
+  case: CaseSummary
+  distance_m: number
+}
+
+export interface Department {
+  code: string
+  name: string
+  active: boolean
+}
+
+export interface CaseFeature {
+  geometry: { coordinates: [number, number] }
+  properties: { id: string; tracking_no: string; status: string; category_code: string | null; overdue: boolean }
+}
+
+export interface Indicators {
+  key: string | null
+  name: string
+  reported: number
+  accepted: number
+  acceptance_rate: number | null
+  handled: number
+  on_time: number
+  on_time_rate: number | null
+  reworked: number
+  rework_rate: number | null
+  closed: number
+  closure_rate: number | null
+  rated: number
+  satisfaction: number | null
+}
+
+export interface Overview {
+  date_from: string
+  date_to: string
+  group_by: string
+  total: Indicators
+  groups: Indicators[]
+}
+
+/** One event of the staff live feed (GET /api/v1/staff/stream). */
+export interface LiveEvent {
+  id: string
+  tracking_no: string
+  status: string
+  version: number
+  action: string
+}

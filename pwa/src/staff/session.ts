@@ -1,0 +1,73 @@
+// The staff session: its own token (a shared desk computer is not a citizen's phone), and calls made with it.
+import { problemOf } from '../api'
+import { currentLocale } from '../i18n'
+
+const TOKEN_KEY = 'city.staff_token'
+export const STAFF_ROLES = ['dispatcher', 'supervisor']
+
+interface Claims {
+  sub: string
+  roles: string[]
+  exp: number
+}
+
+function claims(): Claims | null {
+  const value = localStorage.getItem(TOKEN_KEY)
+  if (!value) return null
+  try {
+    return JSON.parse(atob(value.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) as Claims
+  } catch {
+    return null
+  }
+}
+
+/** Signed in with a staff role and a token that has not expired. */
+export function signedIn(): boolean {
+  const current = claims()
+  return !!current && current.exp * 1000 > Date.now() && current.roles.some((r) => STAFF_ROLES.includes(r))
+}
+
+export function hasRole(role: string): boolean {
+  return claims()?.roles.includes(role) ?? false
+}
+
+export function signOut(): void {
+  localStorage.removeItem(TOKEN_KEY)
+}
+
+export async function signIn(username: string, password: string): Promise<void> {
+  const answer = await staffCall<{ token: string }>('POST', '/api/v1/auth/login', { username, password }, false)
+  localStorage.setItem(TOKEN_KEY, answer.token)
+}
+
+export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  const headers: Record<string, string> = { 'Accept-Language': currentLocale(), ...extra }
+  const value = localStorage.getItem(TOKEN_KEY)
+  if (value) headers.Authorization = `Bearer ${value}`
+  return headers
+}
+
+export async function staffFetch(path: string, init: RequestInit = {}): Promise<Response> {
+  const response = await fetch(path, { ...init, headers: authHeaders(init.headers as Record<string, string>) })
+  if (!response.ok) throw problemOf(response.status, await response.text(), response.statusText)
+  return response
+}
+
+export async function staffCall<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+  const headers = auth ? authHeaders() : { 'Accept-Language': currentLocale() }
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  if (!response.ok) throw problemOf(response.status, await response.text(), response.statusText)
+  return (await response.json()) as T
+}
+
+/** A query string from a filter object: empty values left out, lists repeated. */
+export function query(params: Record<string, string | string[] | boolean | number | null | undefined>): string {
+  const search = new URLSearchParams()
+  for (const [name, value] of Object.entries(params)) {
+    if (value === null || value === undefined || value === '' || value === false) continue
+    for (const item of Array.isArray(value) ? value : [value]) search.append(name, String(item))
+  }
+  const text = search.toString()
+  return text ? `?${text}` : ''
+}

@@ -1,0 +1,51 @@
+"""The staff desk: a dispatcher sees a citizen's report arrive live, accepts and dispatches it, and the
+citizen's phone shows the new status."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import Server, phone_token, report_through_api
+
+pytestmark = pytest.mark.e2e
+DESK = {"width": 1280, "height": 800}
+
+
+def test_dispatcher_triages_a_new_report_live(browser: Browser, server: Server, page: Page) -> None:
+    desk_context = browser.new_context(base_url=server.base, viewport=DESK, locale="zh-CN")
+    desk = desk_context.new_page()
+    try:
+        desk.goto("/staff")
+        expect(desk).to_have_url(f"{server.base}/staff/login?next=/staff")
+        desk.locator("input[name=username]").fill("dispatcher")
+        desk.locator("input[name=password]").fill("dispatcher-demo")
+        desk.locator("button[type=submit]").click()
+        expect(desk).to_have_url(f"{server.base}/staff")
+        expect(desk.locator(".live.on")).to_be_visible()
+
+        # A citizen reports from a phone while the queue is open.
+        page.goto("/")
+        created = report_through_api(page, phone_token(page), "路灯整晚不亮，路口很暗")
+        row = desk.locator(f'tr[data-case="{created["id"]}"]')
+        expect(row).to_be_visible(timeout=15_000)
+        expect(row).to_have_class("fresh")
+        expect(row).to_contain_text("路灯整晚不亮")
+
+        row.locator("a").click()
+        expect(desk.locator("[data-test=case-status]")).to_have_text("待受理")
+        desk.locator("[data-action=accept]").click()
+        desk.locator(".action-form button[type=submit]").click()
+        expect(desk.locator("[data-test=case-status]")).to_have_text("已立案")
+
+        desk.locator("[data-action=dispatch]").click()
+        desk.locator("select[name=department]").select_option("SZ-POWER")
+        desk.locator(".action-form button[type=submit]").click()
+        expect(desk.locator("[data-test=case-status]")).to_have_text("已派遣")
+        expect(desk.locator(".case")).to_contain_text("供电公司城区分部")
+
+        # The citizen's app shows what the dispatcher did.
+        page.goto(f"/requests/{created['id']}")
+        expect(page.locator("[data-test=status]")).to_have_text("已派遣")
+    finally:
+        desk_context.close()
