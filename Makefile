@@ -51,6 +51,8 @@ bench: $(STAMP) $(PWA_BUILD)
 	$(PY) bench/photo_pipeline.py
 	$(PY) bench/create_request.py
 	$(PY) bench/pwa_size.py
+	$(PY) bench/seed_many.py --if-missing
+	$(PY) bench/triage.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache pwa/node_modules pwa/dist

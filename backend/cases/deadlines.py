@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, and_
+
+from backend.cases.models import Case
 from backend.db import utcnow
 
 # A case past its deadline is overdue only while the department still owes the fix.
@@ -23,3 +26,8 @@ def deadline_for(dispatched_at: datetime, hours: int, tz: ZoneInfo) -> datetime:
 
 def is_overdue(status: str, deadline_at: datetime | None, now: datetime | None = None) -> bool:
     return deadline_at is not None and status in OWED_STATUSES and (now or utcnow()) > deadline_at
+
+
+def overdue_clause(now: datetime) -> ColumnElement[bool]:
+    """is_overdue as SQL, for filters and counts."""
+    return and_(Case.status.in_(OWED_STATUSES), Case.deadline_at < now)

@@ -68,6 +68,7 @@ class RequestController(Controller):
     )
     async def nearby(
         self,
+        state: State,
         db_session: NamedDependency[AsyncSession],
         locale: NamedDependency[str],
         lat: FromQuery[Latitude],
@@ -77,17 +78,20 @@ class RequestController(Controller):
         crs: FromQuery[Crs] = "wgs84",
     ) -> PublicPage:
         wgs_lat, wgs_lng = to_wgs84(lat, lng, crs)
-        items = await service.nearby(db_session, wgs_lat, wgs_lng, radius_m, category_code, locale)
+        catalog = await state.catalog.snapshot(db_session)
+        items = await service.nearby(db_session, catalog, wgs_lat, wgs_lng, radius_m, category_code, locale)
         return PublicPage(items=items)
 
     @get("/followed", summary="Requests of others the caller follows (public summaries)")
     async def followed(
         self,
+        state: State,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
         locale: NamedDependency[str],
     ) -> PublicPage:
-        return PublicPage(items=await service.followed(db_session, principal, locale))
+        catalog = await state.catalog.snapshot(db_session)
+        return PublicPage(items=await service.followed(db_session, catalog, principal, locale))
 
     @post(
         "/{request_id:uuid}/follow", status_code=200, summary="Follow an open request instead of reporting it"

@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy import and_, bindparam, delete, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -236,8 +236,32 @@ async def rate_request(
         return (await _outs(session, [case], locale, with_timeline=True))[0]
 
 
+def _build_public_select() -> Select[Any]:
+    """What a public summary shows, with the case's first photo, in one statement."""
+    return (
+        select(
+            Case.id,
+            Case.request_type,
+            Case.category_code,
+            Case.status,
+            Case.lat,
+            Case.lng,
+            Case.created_at,
+            Case.updated_at,
+            Photo.id.label("thumb_id"),
+        )
+        .select_from(Case)
+        .outerjoin(Photo, and_(Photo.case_id == Case.id, Photo.position == 0))
+    )
+
+
+# Built once: "already reported?" runs on every report screen (bench/triage.py).
+PUBLIC_SELECT = _build_public_select()
+
+
 async def nearby(
     session: AsyncSession,
+    catalog: CatalogSnapshot,
     lat: float,
     lng: float,
     radius_m: float,
@@ -246,15 +270,18 @@ async def nearby(
     limit: int = 20,
 ) -> list[PublicRequestOut]:
     min_lat, max_lat, min_lng, max_lng = box_around(lat, lng, radius_m)
-    query = select(Case).where(
+    query = PUBLIC_SELECT.where(
         Case.lat.between(min_lat, max_lat), Case.lng.between(min_lng, max_lng), Case.status.in_(OPEN_STATUSES)
     )
     if category_code:
         query = query.where(Case.category_code == category_code)
     async with session.begin():
-        found = [(distance_m(lat, lng, c.lat, c.lng), c) for c in await session.scalars(query)]
-        found = sorted((pair for pair in found if pair[0] <= radius_m), key=lambda pair: pair[0])[:limit]
-        return await _public_outs(session, [case for _, case in found], locale, [d for d, _ in found])
+        rows = (await session.execute(query)).all()
+    found = sorted(
+        (pair for row in rows if (pair := (distance_m(lat, lng, row.lat, row.lng), row))[0] <= radius_m),
+        key=lambda pair: pair[0],
+    )[:limit]
+    return [_public_out(row, catalog, locale, distance) for distance, row in found]
 
 
 async def follow(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> None:
@@ -280,55 +307,37 @@ async def unfollow(session: AsyncSession, principal: Principal, case_id: uuid.UU
         )
 
 
-async def followed(session: AsyncSession, principal: Principal, locale: str) -> list[PublicRequestOut]:
+async def followed(
+    session: AsyncSession, catalog: CatalogSnapshot, principal: Principal, locale: str
+) -> list[PublicRequestOut]:
     query = (
-        select(Case)
-        .join(CaseFollower, CaseFollower.case_id == Case.id)
+        PUBLIC_SELECT.join(CaseFollower, CaseFollower.case_id == Case.id)
         .where(CaseFollower.user_id == principal.user_id)
         .order_by(CaseFollower.created_at.desc())
         .limit(100)
     )
     async with session.begin():
-        return await _public_outs(session, list(await session.scalars(query)), locale)
+        rows = (await session.execute(query)).all()
+    return [_public_out(row, catalog, locale) for row in rows]
 
 
-async def _public_outs(
-    session: AsyncSession, cases: list[Case], locale: str, distances: list[float] | None = None
-) -> list[PublicRequestOut]:
-    names = await _category_names(session, {c.category_code for c in cases if c.category_code}, locale)
-    first_photo = await _first_photos(session, [c.id for c in cases])
-    return [
-        PublicRequestOut(
-            id=str(case.id),
-            type=case.request_type,
-            category_code=case.category_code,
-            category_name=names.get(case.category_code) if case.category_code else None,
-            status=case.status,
-            status_name=translate(f"status.{case.status}", locale),
-            location=LocationOut(lat=round(case.lat, 4), lng=round(case.lng, 4)),
-            created_at=case.created_at,
-            updated_at=case.updated_at,
-            thumb_url=thumb_url(first_photo[case.id]) if case.id in first_photo else None,
-            distance_m=round(distances[index]) if distances is not None else None,
-        )
-        for index, case in enumerate(cases)
-    ]
-
-
-async def _first_photos(session: AsyncSession, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
-    if not case_ids:
-        return {}
-    rows = await session.execute(
-        select(Photo.case_id, Photo.id).where(Photo.case_id.in_(case_ids), Photo.position == 0)
+def _public_out(
+    row: Row[Any], catalog: CatalogSnapshot, locale: str, distance: float | None = None
+) -> PublicRequestOut:
+    category = catalog.categories.get(row.category_code) if row.category_code else None
+    return PublicRequestOut(
+        id=str(row.id),
+        type=row.request_type,
+        category_code=row.category_code,
+        category_name=category_name(category, locale) if category else None,
+        status=row.status,
+        status_name=translate(f"status.{row.status}", locale),
+        location=LocationOut(lat=round(row.lat, 4), lng=round(row.lng, 4)),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        thumb_url=thumb_url(row.thumb_id) if row.thumb_id else None,
+        distance_m=round(distance) if distance is not None else None,
     )
-    return {case_id: photo_id for case_id, photo_id in rows if case_id is not None}
-
-
-async def _category_names(session: AsyncSession, codes: set[str], locale: str) -> dict[str, str]:
-    if not codes:
-        return {}
-    rows = await session.scalars(select(Category).where(Category.code.in_(codes)))
-    return {c.code: category_name(c, locale) for c in rows}
 
 
 async def _outs(

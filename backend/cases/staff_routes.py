@@ -81,6 +81,7 @@ class StaffCaseController(Controller):
     @get("/cases", summary="The triage queue: filtered, sorted, keyset-paginated (stable while cases arrive)")
     async def queue(
         self,
+        state: State,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
         locale: NamedDependency[str],
@@ -89,7 +90,8 @@ class StaffCaseController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=300)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 30,
     ) -> CasePage:
-        return await staff_service.queue(db_session, principal, filters, sort, cursor, limit, locale)
+        catalog = await state.catalog.snapshot(db_session)
+        return await staff_service.queue(db_session, catalog, principal, filters, sort, cursor, limit, locale)
 
     @get("/cases/counts", summary="Cases per status under the same filters, and how many are overdue")
     async def counts(
@@ -113,6 +115,7 @@ class StaffCaseController(Controller):
     @get("/cases/{case_id:uuid}", summary="A case in full, with the reporter's contact (audited)")
     async def detail(
         self,
+        state: State,
         request: Request[Any, Any, Any],
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
@@ -121,7 +124,10 @@ class StaffCaseController(Controller):
         locale: NamedDependency[str],
     ) -> StaffCaseOut:
         address = client_address(request, settings)
-        return await staff_service.case_detail(db_session, settings, principal, case_id, address, locale)
+        catalog = await state.catalog.snapshot(db_session)
+        return await staff_service.case_detail(
+            db_session, settings, catalog, principal, case_id, address, locale
+        )
 
     @post("/cases/{case_id:uuid}/actions", status_code=200, summary="Take a workflow step on a case")
     async def act(
@@ -143,6 +149,7 @@ class StaffCaseController(Controller):
     )
     async def duplicates(
         self,
+        state: State,
         case_id: FromPath[uuid.UUID],
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
@@ -151,8 +158,9 @@ class StaffCaseController(Controller):
         days: Annotated[int, QueryParameter(ge=1, le=90)] = 7,
         same_category: Annotated[bool, QueryParameter()] = True,
     ) -> DuplicateList:
+        catalog = await state.catalog.snapshot(db_session)
         return await staff_service.duplicates(
-            db_session, principal, case_id, radius_m, days, same_category, locale
+            db_session, catalog, principal, case_id, radius_m, days, same_category, locale
         )
 
     @get("/photos/{photo_id:uuid}/original", summary="The unstripped original of a case photo (audited)")

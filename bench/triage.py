@@ -1,0 +1,167 @@
+"""p50/p95 of the triage queue page, the nearby query and the map query, each against the same query
+in raw SQL on the same PostgreSQL, in the same process. Run bench/seed_many.py first.
+
+    .venv/bin/python bench/triage.py [--database city_bench] [--runs 300]
+
+Ours is the service call a route makes (its statement, its transaction and building the answer:
+names, thumbnails, overdue flags), without HTTP. Raw is the same statement through psycopg, rows
+fetched and nothing built.
+Goals: queue p95 <= 20 ms, nearby p95 <= 10 ms, each <= 1.5x raw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from backend.accounts.tokens import Principal  # noqa: E402
+from backend.cases import service, staff_service  # noqa: E402
+from backend.catalog.geo import box_around  # noqa: E402
+from backend.catalog.lookup import CatalogCache  # noqa: E402
+from backend.db import create_engine, session_factory  # noqa: E402
+from bench.seed_many import CENTER, KM_LAT, KM_LNG, PG_ADMIN_URL, SIDE_KM  # noqa: E402
+
+DISPATCHER = Principal(user_id=uuid.uuid4(), kind="staff", roles=("dispatcher",))
+QUEUE_COLUMNS = ", ".join(
+    f"c.{name}"
+    for name in (
+        "id tracking_no status request_type category_code source grid_code department_code description "
+        "address lat lng accuracy_m created_at updated_at deadline_at version"
+    ).split()
+)
+OPEN = "('submitted', 'accepted', 'dispatched', 'in_progress', 'handled')"
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def timed(runs: int, call: Callable[[int], Awaitable[Any]]) -> list[float]:
+    for warm in range(20):
+        await call(warm)
+    samples = []
+    for run in range(runs):
+        began = time.perf_counter()
+        await call(run)
+        samples.append((time.perf_counter() - began) * 1000)
+    return samples
+
+
+def random_point(rng: random.Random) -> tuple[float, float]:
+    half = SIDE_KM / 2 * 0.8
+    return (
+        CENTER[0] + rng.uniform(-half, half) * KM_LAT,
+        CENTER[1] + rng.uniform(-half, half) * KM_LNG,
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default="city_bench")
+    parser.add_argument("--runs", type=int, default=300)
+    args = parser.parse_args()
+    url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{args.database}"
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    sessions = session_factory(engine)
+    raw = await psycopg.AsyncConnection.connect(url, autocommit=True)
+    rng = random.Random(11)
+    points = [random_point(rng) for _ in range(args.runs + 20)]
+
+    # Cursors for pages 1..5 of the submitted queue, so the runs walk real keyset pages.
+    cursors: list[tuple[str | None, tuple[datetime, uuid.UUID] | None]] = [(None, None)]
+    async with sessions() as session:
+        catalog = await CatalogCache(3600).snapshot(session)
+        filters = staff_service.CaseFilter(statuses=("submitted",))
+        for _ in range(4):
+            page = await staff_service.queue(
+                session, catalog, DISPATCHER, filters, "-created_at", cursors[-1][0], 30, "zh-CN"
+            )
+            last = page.items[-1]
+            cursors.append((page.next_cursor, (last.created_at, uuid.UUID(last.id))))
+
+    async def ours_queue(run: int) -> None:
+        async with sessions() as session:
+            await staff_service.queue(
+                session, catalog, DISPATCHER, filters, "-created_at", cursors[run % 5][0], 30, "zh-CN"
+            )
+
+    async def raw_queue(run: int) -> None:
+        after = cursors[run % 5][1]
+        where = "c.status = 'submitted'" + (" AND (c.created_at, c.id) < (%s, %s)" if after else "")
+        sql = (
+            f"SELECT {QUEUE_COLUMNS}, d.name_zh, d.name_en, p.id FROM cases c "
+            "LEFT JOIN departments d ON d.code = c.department_code "
+            "LEFT JOIN photos p ON p.case_id = c.id AND p.position = 0 "
+            f"WHERE {where} ORDER BY c.created_at DESC, c.id DESC LIMIT 31"
+        )
+        await (await raw.execute(sql, after or ())).fetchall()
+
+    async def ours_nearby(run: int) -> None:
+        lat, lng = points[run]
+        async with sessions() as session:
+            await service.nearby(session, catalog, lat, lng, 50, None, "zh-CN")
+
+    async def raw_nearby(run: int) -> None:
+        lat, lng = points[run]
+        min_lat, max_lat, min_lng, max_lng = box_around(lat, lng, 50)
+        sql = (
+            "SELECT c.id, c.request_type, c.category_code, c.status, c.lat, c.lng, c.created_at, "
+            "c.updated_at, p.id FROM cases c LEFT JOIN photos p ON p.case_id = c.id AND p.position = 0 "
+            f"WHERE c.lat BETWEEN %s AND %s AND c.lng BETWEEN %s AND %s AND c.status IN {OPEN}"
+        )
+        await (await raw.execute(sql, (min_lat, max_lat, min_lng, max_lng))).fetchall()
+
+    def box(run: int) -> tuple[float, float, float, float]:
+        lat, lng = points[run]
+        return lng - 0.75 * KM_LNG, lat - 0.5 * KM_LAT, lng + 0.75 * KM_LNG, lat + 0.5 * KM_LAT
+
+    async def ours_map(run: int) -> None:
+        async with sessions() as session:
+            await staff_service.geo(session, DISPATCHER, box(run), staff_service.CaseFilter())
+
+    async def raw_map(run: int) -> None:
+        min_lng, min_lat, max_lng, max_lat = box(run)
+        sql = (
+            "SELECT id, tracking_no, status, category_code, lat, lng, "
+            "(status IN ('dispatched', 'in_progress') AND deadline_at < now()) AS overdue FROM cases "
+            f"WHERE lat BETWEEN %s AND %s AND lng BETWEEN %s AND %s AND status IN {OPEN} "
+            "ORDER BY created_at DESC LIMIT 2001"
+        )
+        await (await raw.execute(sql, (min_lat, max_lat, min_lng, max_lng))).fetchall()
+
+    total = (await (await raw.execute("SELECT count(*) FROM cases")).fetchone() or (0,))[0]
+    print(f"{total:,} cases in {args.database}; {args.runs} runs each; ms; {datetime.now(UTC):%Y-%m-%d}")
+    print(f"{'query':<10}{'ours p50':>10}{'ours p95':>10}{'raw p50':>10}{'raw p95':>10}{'p95 ratio':>11}")
+    for name, ours, bare in (
+        ("queue", ours_queue, raw_queue),
+        ("nearby", ours_nearby, raw_nearby),
+        ("map", ours_map, raw_map),
+    ):
+        mine = await timed(args.runs, ours)
+        theirs = await timed(args.runs, bare)
+        print(
+            f"{name:<10}{statistics.median(mine):>10.2f}{percentile(mine, 0.95):>10.2f}"
+            f"{statistics.median(theirs):>10.2f}{percentile(theirs, 0.95):>10.2f}"
+            f"{percentile(mine, 0.95) / percentile(theirs, 0.95):>10.2f}x"
+        )
+    await raw.close()
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,56 @@
+"""The one set of catalogs is complete: both languages have the same keys, and every error code the
+API raises, every status and action, and every key the app names has a text."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from backend.cases.workflow import EVENT_OF_ACTION, STEPS
+
+REPO = Path(__file__).resolve().parents[2]
+CATALOGS = {
+    name: json.loads((REPO / "i18n" / f"{name}.json").read_text(encoding="utf-8")) for name in ("zh-CN", "en")
+}
+
+
+def flat(tree: dict, prefix: str = "") -> set[str]:
+    keys: set[str] = set()
+    for key, value in tree.items():
+        keys |= flat(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}"}
+    return keys
+
+
+def test_both_languages_have_the_same_keys() -> None:
+    zh, en = (flat(CATALOGS[name]) for name in ("zh-CN", "en"))
+    assert zh - en == set() and en - zh == set()
+
+
+def test_every_error_code_raised_has_a_title_and_detail() -> None:
+    codes = set()
+    for path in (REPO / "backend").rglob("*.py"):
+        codes |= set(re.findall(r'ApiError\(\s*\d{3},\s*"([a-z_]+)"', path.read_text(encoding="utf-8")))
+    assert len(codes) > 20
+    missing = {code for code in codes if f"error.{code}.title" not in flat(CATALOGS["en"])}
+    assert not missing
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_every_status_and_action_has_a_name(locale: str) -> None:
+    catalog = CATALOGS[locale]
+    assert {step.target for step in STEPS.values()} | {"submitted"} <= set(catalog["status"])
+    assert set(EVENT_OF_ACTION) <= set(catalog["action"])
+    assert {f"do_{action}" for action in STEPS if action != "return"} <= set(catalog["staff"])
+
+
+def test_every_key_the_app_names_exists() -> None:
+    keys = flat(CATALOGS["zh-CN"])
+    named: set[str] = set()
+    for path in (REPO / "pwa" / "src").rglob("*"):
+        if path.suffix in (".vue", ".ts"):
+            named |= set(re.findall(r"""\bt\(\s*'([a-z_]+\.[a-z_.]+)'""", path.read_text(encoding="utf-8")))
+    assert len(named) > 50
+    assert named - keys == set()
