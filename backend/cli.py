@@ -57,6 +57,8 @@ def _serve(settings: Settings) -> int:
         log_config=None,
         proxy_headers=False,
         server_header=False,
+        # Staff live feeds never end by themselves: do not let them hold a restart for ever.
+        timeout_graceful_shutdown=5,
     )
     return 0
 

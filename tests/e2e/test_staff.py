@@ -12,16 +12,20 @@ pytestmark = pytest.mark.e2e
 DESK = {"width": 1280, "height": 800}
 
 
+def sign_in(desk: Page, server: Server, username: str, password: str) -> None:
+    desk.goto("/staff")
+    expect(desk).to_have_url(f"{server.base}/staff/login?next=/staff")
+    desk.locator("input[name=username]").fill(username)
+    desk.locator("input[name=password]").fill(password)
+    desk.locator("button[type=submit]").click()
+    expect(desk).to_have_url(f"{server.base}/staff")
+
+
 def test_dispatcher_triages_a_new_report_live(browser: Browser, server: Server, page: Page) -> None:
     desk_context = browser.new_context(base_url=server.base, viewport=DESK, locale="zh-CN")
     desk = desk_context.new_page()
     try:
-        desk.goto("/staff")
-        expect(desk).to_have_url(f"{server.base}/staff/login?next=/staff")
-        desk.locator("input[name=username]").fill("dispatcher")
-        desk.locator("input[name=password]").fill("dispatcher-demo")
-        desk.locator("button[type=submit]").click()
-        expect(desk).to_have_url(f"{server.base}/staff")
+        sign_in(desk, server, "dispatcher", "dispatcher-demo")
         expect(desk.locator(".live.on")).to_be_visible()
 
         # A citizen reports from a phone while the queue is open.
@@ -49,3 +53,33 @@ def test_dispatcher_triages_a_new_report_live(browser: Browser, server: Server, 
         expect(page.locator("[data-test=status]")).to_have_text("已派遣")
     finally:
         desk_context.close()
+
+
+def test_map_and_indicators_show_the_cases(browser: Browser, server: Server) -> None:
+    # A tablet held sideways: the desk must work there too.
+    context = browser.new_context(
+        base_url=server.base, viewport={"width": 1024, "height": 768}, locale="zh-CN"
+    )
+    desk = context.new_page()
+    try:
+        sign_in(desk, server, "supervisor", "supervisor-demo")
+        token = desk.evaluate("() => localStorage.getItem('city.staff_token')")
+        headers = {"Authorization": f"Bearer {token}"}
+        open_cases = desk.request.get("/api/v1/staff/cases/counts", headers=headers).json()["counts"]
+        expected = sum(
+            open_cases.get(s, 0) for s in ("submitted", "accepted", "dispatched", "in_progress", "handled")
+        )
+        reported = desk.request.get("/api/v1/stats/overview", headers=headers).json()["total"]["reported"]
+        assert expected >= 2 and reported >= 2
+
+        desk.locator("nav a").nth(1).click()
+        expect(desk.locator(".map-bar")).to_contain_text(f"显示 {expected} 件")
+        expect(
+            desk.locator(".staff-map .leaflet-interactive, .staff-map .marker-cluster").first
+        ).to_be_visible()
+
+        desk.locator("nav a").nth(2).click()
+        expect(desk.locator(".tiles div").first).to_contain_text(str(reported))
+        expect(desk.locator(".chart canvas")).to_be_visible()
+    finally:
+        context.close()

@@ -13,7 +13,8 @@ export function createCityMap(element: HTMLElement, center: L.LatLngExpression, 
   map: L.Map
   gridMode: Ref<boolean>
 } {
-  const map = L.map(element, { zoomControl: true, attributionControl: true }).setView(center, zoom)
+  // maxZoom on the map itself: marker clustering needs it before any tile layer is added.
+  const map = L.map(element, { zoomControl: true, attributionControl: true, maxZoom: 19 }).setView(center, zoom)
   const gridMode = ref(false)
   let grid: L.LayerGroup | null = null
 

@@ -47,9 +47,19 @@ export function authHeaders(extra: Record<string, string> = {}): Record<string, 
   return headers
 }
 
+/** A session that ran out (staff tokens last a shift) goes back to the sign-in page, then returns here. */
+function expired(response: Response): void {
+  if (response.status !== 401) return
+  signOut()
+  window.location.assign(`/staff/login?next=${encodeURIComponent(window.location.pathname)}`)
+}
+
 export async function staffFetch(path: string, init: RequestInit = {}): Promise<Response> {
   const response = await fetch(path, { ...init, headers: authHeaders(init.headers as Record<string, string>) })
-  if (!response.ok) throw problemOf(response.status, await response.text(), response.statusText)
+  if (!response.ok) {
+    expired(response)
+    throw problemOf(response.status, await response.text(), response.statusText)
+  }
   return response
 }
 
@@ -57,7 +67,10 @@ export async function staffCall<T>(method: string, path: string, body?: unknown,
   const headers = auth ? authHeaders() : { 'Accept-Language': currentLocale() }
   if (body !== undefined) headers['Content-Type'] = 'application/json'
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-  if (!response.ok) throw problemOf(response.status, await response.text(), response.statusText)
+  if (!response.ok) {
+    if (auth) expired(response)
+    throw problemOf(response.status, await response.text(), response.statusText)
+  }
   return (await response.json()) as T
 }
 

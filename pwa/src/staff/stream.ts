@@ -17,6 +17,8 @@ export function followFeed(onEvent: (event: FeedEvent) => void, onState: (live: 
   async function connect(): Promise<void> {
     const headers = authHeaders(lastId ? { 'Last-Event-ID': lastId } : {})
     const response = await fetch('/api/v1/staff/stream', { headers, signal: controller.signal })
+    // Signed out or not staff: retrying cannot help.
+    if (response.status === 401 || response.status === 403) controller.abort()
     if (!response.ok || !response.body) throw new Error(`stream ${response.status}`)
     onState(true)
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
