@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, get, put
+from litestar import Controller, Request, Response, get, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +13,8 @@ from backend.accounts.guards import STAFF_ROLES, require_role
 from backend.accounts.tokens import Principal
 from backend.departments import service
 from backend.departments.schemas import DepartmentIn, DepartmentList, DepartmentOut
+from backend.deps import client_address
+from backend.settings import Settings
 
 
 class DepartmentController(Controller):
@@ -48,11 +50,16 @@ class DepartmentAdminController(Controller):
     @put("/{code:str}", summary="Create or replace a department (retire it with active=false)")
     async def save(
         self,
+        request: Request[Any, Any, Any],
         code: FromPath[str],
         data: JSONBody[DepartmentIn],
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
         locale: NamedDependency[str],
     ) -> Response[DepartmentOut]:
-        out, created = await service.save_department(db_session, principal, code, data, locale)
+        address = client_address(request, settings)
+        out, created = await service.save_department(
+            db_session, settings, principal, code, data, address, locale
+        )
         return Response(out, status_code=201 if created else 200)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.guards import require_role
 from backend.accounts.tokens import Principal
+from backend.audit import service as audit
 from backend.catalog.service import CatalogFileError, category_name
 from backend.db import utcnow
 from backend.departments.models import Department
@@ -22,6 +23,7 @@ from backend.departments.schemas import (
     DepartmentOut,
 )
 from backend.errors import ApiError, FieldError
+from backend.settings import Settings
 
 DEMO_DEPARTMENT_FILE = Path(__file__).resolve().parent / "data" / "demo-departments.json"
 
@@ -46,9 +48,15 @@ async def list_departments(session: AsyncSession, locale: str, *, include_retire
 
 
 async def save_department(
-    session: AsyncSession, principal: Principal, code: str, body: DepartmentIn, locale: str
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    code: str,
+    body: DepartmentIn,
+    address: str,
+    locale: str,
 ) -> tuple[DepartmentOut, bool]:
-    """Create or replace one department; returns whether it was created."""
+    """Create or replace one department (audited); returns whether it was created."""
     require_role(principal, "admin")
     if not re.fullmatch(CODE_PATTERN, code):
         raise ApiError(422, "validation_error", fields=[FieldError("code", f"must match {CODE_PATTERN}")])
@@ -57,6 +65,15 @@ async def save_department(
         created = department is None
         department = _apply(department or Department(code=code), body)
         session.add(department)
+        audit.record(
+            session,
+            settings,
+            principal,
+            "department.created" if created else "department.saved",
+            address,
+            subject=code,
+            details={"name_zh": department.name_zh, "active": department.active},
+        )
         await session.flush()
         return department_out(department, locale), created
 

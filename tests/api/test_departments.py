@@ -6,7 +6,9 @@ import uuid
 
 import httpx
 from litestar import Litestar
+from sqlalchemy import select
 
+from backend.audit.models import AuditEntry
 from backend.departments.models import Department
 from tests.api.conftest import act, device_headers, staff_headers, submit
 
@@ -53,4 +55,10 @@ async def test_admin_keeps_departments(client: httpx.AsyncClient, app: Litestar)
     assert refused.status_code == 422 and refused.json()["code"] == "unknown_department"
     async with app.state.sessionmaker() as session:
         assert (await session.get(Department, code)) is not None
+        trail = list(
+            await session.scalars(
+                select(AuditEntry.action).where(AuditEntry.subject == code).order_by(AuditEntry.occurred_at)
+            )
+        )
+    assert trail == ["department.created", "department.saved", "department.saved"]
     assert (await client.get("/api/v1/departments", headers=await device_headers(client))).status_code == 403

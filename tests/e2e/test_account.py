@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Server, phone_token, report_through_api
+from tests.e2e.conftest import Server, close_through_api, phone_token, report_through_api
 
 pytestmark = pytest.mark.e2e
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 def test_detail_shows_the_timeline_and_takes_a_rating_once_closed(page: Page, server: Server) -> None:
     page.goto("/")
     created = report_through_api(page, phone_token(page), "路灯不亮")
-    server.sql("UPDATE cases SET status = 'closed' WHERE id = ?", created["id"].replace("-", ""))
+    close_through_api(page, created["id"])
     page.goto("/requests")
     page.locator("[data-test=request]").first.click()
     expect(page.locator("[data-test=tracking-no]")).to_contain_text(created["tracking_no"])
