@@ -381,11 +381,6 @@ def request_out(
     timeline: list[TimelineEntry] | None,
     locale: str,
 ) -> RequestOut:
-    rating = (
-        RatingOut(score=case.rating_score, comment=case.rating_comment, rated_at=case.rated_at)
-        if case.rating_score is not None and case.rated_at is not None
-        else None
-    )
     return RequestOut(
         id=str(case.id),
         tracking_no=case.tracking_no,
@@ -402,7 +397,7 @@ def request_out(
         photos=[photo_out(p) for p in photos],
         created_at=case.created_at,
         updated_at=case.updated_at,
-        rating=rating,
+        rating=rating_out(case),
         timeline=[
             TimelineEntryOut(
                 action=e.action,
@@ -417,3 +412,9 @@ def request_out(
         if timeline is not None
         else None,
     )
+
+
+def rating_out(case: Case) -> RatingOut | None:
+    if case.rating_score is None or case.rated_at is None:
+        return None
+    return RatingOut(score=case.rating_score, comment=case.rating_comment, rated_at=case.rated_at)

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from backend.cases.schemas import LocationOut, RatingOut
-from backend.uploads.schemas import PhotoOut
+from backend.uploads.schemas import GpsOut, PhotoOut
 
 Note = Annotated[str, msgspec.Meta(max_length=2000)]
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
@@ -122,7 +122,7 @@ class StaffPhotoOut(msgspec.Struct, frozen=True):
     # Staff only, and each fetch is audited.
     original_url: str
     taken_at: datetime | None
-    gps: LocationOut | None
+    gps: GpsOut | None
 
 
 class StaffTimelineEntry(msgspec.Struct, frozen=True):

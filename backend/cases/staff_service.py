@@ -21,8 +21,8 @@ from backend.audit import service as audit
 from backend.cases import workflow
 from backend.cases.deadlines import is_overdue, overdue_clause
 from backend.cases.models import Case, TimelineEntry
-from backend.cases.schemas import LocationOut, RatingOut
-from backend.cases.service import OPEN_STATUSES
+from backend.cases.schemas import LocationOut
+from backend.cases.service import OPEN_STATUSES, rating_out
 from backend.cases.staff_schemas import (
     ActionIn,
     CaseFeature,
@@ -50,7 +50,7 @@ from backend.errors import ApiError
 from backend.i18n import translate
 from backend.settings import Settings
 from backend.uploads.models import Photo
-from backend.uploads.service import original_key, photo_out, thumb_url
+from backend.uploads.service import original_key, photo_gps, photo_out, thumb_url
 from backend.uploads.storage import ObjectStore
 
 log = structlog.get_logger(__name__)
@@ -342,26 +342,17 @@ async def _detail(
         merged_into=CaseRef(id=str(merged_into.id), tracking_no=merged_into.tracking_no)
         if merged_into
         else None,
-        rating=(
-            RatingOut(score=case.rating_score, comment=case.rating_comment, rated_at=case.rated_at)
-            if case.rating_score is not None and case.rated_at is not None
-            else None
-        ),
+        rating=rating_out(case),
         allowed_actions=workflow.allowed_actions(case, principal),
     )
 
 
 def _staff_photo(photo: Photo) -> StaffPhotoOut:
-    gps = (
-        LocationOut(lat=photo.gps_lat, lng=photo.gps_lng)
-        if photo.gps_lat is not None and photo.gps_lng is not None
-        else None
-    )
     return StaffPhotoOut(
         photo=photo_out(photo),
         original_url=f"/api/v1/staff/photos/{photo.id}/original",
         taken_at=photo.taken_at,
-        gps=gps,
+        gps=photo_gps(photo),
     )
 
 

@@ -145,12 +145,14 @@ async def _delete_copies(store: ObjectStore, photo: Photo) -> None:
     await asyncio.gather(*(store.delete(key) for key in keys), return_exceptions=True)
 
 
+def photo_gps(photo: Photo) -> GpsOut | None:
+    """Where the original's EXIF says it was taken: for its uploader and for staff only."""
+    if photo.gps_lat is None or photo.gps_lng is None:
+        return None
+    return GpsOut(lat=photo.gps_lat, lng=photo.gps_lng)
+
+
 def upload_out(photo: Photo) -> UploadOut:
-    gps = (
-        GpsOut(lat=photo.gps_lat, lng=photo.gps_lng)
-        if photo.gps_lat is not None and photo.gps_lng is not None
-        else None
-    )
     return UploadOut(
         id=str(photo.id),
         width=photo.width,
@@ -158,7 +160,7 @@ def upload_out(photo: Photo) -> UploadOut:
         thumb_url=thumb_url(photo.id),
         display_url=display_url(photo.id),
         taken_at=photo.taken_at,
-        gps=gps,
+        gps=photo_gps(photo),
     )
 
 
