@@ -82,6 +82,8 @@ class RequestOut(msgspec.Struct, frozen=True):
     updated_at: datetime
     rating: RatingOut | None = None
     timeline: list[TimelineEntryOut] | None = None
+    # A merged duplicate: the tracking number of the case it now follows.
+    merged_into: str | None = None
 
 
 class RequestPage(msgspec.Struct, frozen=True):

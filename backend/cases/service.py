@@ -362,6 +362,16 @@ async def _outs(
             select(TimelineEntry).where(TimelineEntry.case_id.in_(ids)).order_by(TimelineEntry.occurred_at)
         ):
             timelines[entry.case_id].append(entry)
+    originals = {c.merged_into_id for c in cases if c.merged_into_id}
+    merged_into = (
+        dict(
+            (await session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(originals))))
+            .tuples()
+            .all()
+        )
+        if originals
+        else {}
+    )
     return [
         request_out(
             case,
@@ -369,6 +379,7 @@ async def _outs(
             categories.get(case.category_code or ""),
             timelines[case.id] if with_timeline else None,
             locale,
+            merged_into.get(case.merged_into_id) if case.merged_into_id else None,
         )
         for case in cases
     ]
@@ -380,6 +391,7 @@ def request_out(
     category: Named | None,
     timeline: list[TimelineEntry] | None,
     locale: str,
+    merged_into: str | None = None,
 ) -> RequestOut:
     return RequestOut(
         id=str(case.id),
@@ -398,6 +410,7 @@ def request_out(
         created_at=case.created_at,
         updated_at=case.updated_at,
         rating=rating_out(case),
+        merged_into=merged_into,
         timeline=[
             TimelineEntryOut(
                 action=e.action,

@@ -32,6 +32,7 @@ export interface CitizenRequest {
   updated_at: string
   rating: { score: number; comment: string | null } | null
   timeline: TimelineEntry[] | null
+  merged_into?: string | null
 }
 
 /** Someone's request as anyone may see it: nearby, or followed (PublicRequestOut). */

@@ -265,7 +265,8 @@ async def test_merge_links_the_duplicate_and_moves_its_followers(
 ) -> None:
     dispatcher = await staff_headers(app, "dispatcher")
     original = await submit(client, await device_headers(client))
-    duplicate = await submit(client, await device_headers(client))
+    duplicate_reporter = await device_headers(client)
+    duplicate = await submit(client, duplicate_reporter)
     follower_headers = await device_headers(client)
     assert (
         await client.post(f"/api/v1/requests/{duplicate['id']}/follow", headers=follower_headers)
@@ -291,6 +292,9 @@ async def test_merge_links_the_duplicate_and_moves_its_followers(
     assert len(on_original) == 2 and on_duplicate == []
     followed = (await client.get("/api/v1/requests/followed", headers=follower_headers)).json()["items"]
     assert [item["id"] for item in followed] == [original["id"]]
+    # The duplicate's reporter sees where their report went.
+    mine = (await client.get(f"/api/v1/requests/{duplicate['id']}", headers=duplicate_reporter)).json()
+    assert (mine["status"], mine["merged_into"]) == ("merged", original["tracking_no"])
 
     closed = await submit(client, await device_headers(client))
     await put_in_status(app, closed["id"], "closed")
