@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy import Row, Select, and_, bindparam, delete, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -199,9 +199,7 @@ async def own_requests(
     query = select(Case).where(Case.reporter_id == principal.user_id)
     if cursor:
         created_at, case_id = _decode_cursor(cursor)
-        query = query.where(
-            or_(Case.created_at < created_at, and_(Case.created_at == created_at, Case.id < case_id))
-        )
+        query = query.where(tuple_(Case.created_at, Case.id) < (created_at, case_id))
     query = query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit + 1)
     async with session.begin():
         cases = list(await session.scalars(query))

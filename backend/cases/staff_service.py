@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.guards import STAFF_ROLES, require_role
@@ -134,26 +134,17 @@ async def queue(
 
 def _keyset(query: Select[Any], sort: SortKey, after: tuple[datetime, uuid.UUID] | None) -> Select[Any]:
     """Order by a time and the id, and continue strictly after the last row seen: a page never
-    shifts when new cases arrive, unlike OFFSET."""
-    if sort == "-created_at":
-        if after:
-            query = query.where(
-                or_(Case.created_at < after[0], and_(Case.created_at == after[0], Case.id < after[1]))
-            )
-        return query.order_by(Case.created_at.desc(), Case.id.desc())
+    shifts when new cases arrive, unlike OFFSET. The row comparison (t, id) < (x, y), unlike the
+    equivalent OR, lets the database start the index scan at the cursor (bench/triage.py)."""
+    if sort == "deadline_at":
+        # Soonest deadline first: only cases that have one.
+        key = tuple_(Case.deadline_at, Case.id)
+        query = query.where(Case.deadline_at.is_not(None))
+        return (query.where(key > after) if after else query).order_by(Case.deadline_at, Case.id)
+    key = tuple_(Case.created_at, Case.id)
     if sort == "created_at":
-        if after:
-            query = query.where(
-                or_(Case.created_at > after[0], and_(Case.created_at == after[0], Case.id > after[1]))
-            )
-        return query.order_by(Case.created_at, Case.id)
-    # Soonest deadline first: only cases that have one.
-    query = query.where(Case.deadline_at.is_not(None))
-    if after:
-        query = query.where(
-            or_(Case.deadline_at > after[0], and_(Case.deadline_at == after[0], Case.id > after[1]))
-        )
-    return query.order_by(Case.deadline_at, Case.id)
+        return (query.where(key > after) if after else query).order_by(Case.created_at, Case.id)
+    return (query.where(key < after) if after else query).order_by(Case.created_at.desc(), Case.id.desc())
 
 
 def _sort_value(row: Row[Any], sort: SortKey) -> datetime:
