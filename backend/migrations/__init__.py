@@ -10,6 +10,12 @@ from alembic.config import Config
 SCRIPT_LOCATION = Path(__file__).resolve().parent
 
 
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """What autogenerate compares: not the trigram indexes, which exist on PostgreSQL only (0004)
+    and have no place in the models."""
+    return not (type_ == "index" and name is not None and name.endswith("_trgm"))
+
+
 def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(SCRIPT_LOCATION))
