@@ -47,6 +47,8 @@ TRIAGE = ("dispatcher", "supervisor")
 HANDLING = ("dispatcher", "supervisor", "integration")
 CHECKING = ("inspector", "dispatcher", "supervisor")
 PLATFORM = ("integration",)
+# For a minor class whose file gave no 处置时限.
+DEFAULT_DEADLINE_HOURS = 24
 # Statuses a case can be merged into: the original must still be open.
 MERGE_TARGETS = ("submitted", "accepted", "dispatched", "in_progress", "handled")
 
@@ -248,10 +250,9 @@ async def _apply(
                 case.category_code = _minor_category(context.catalog, body.category_code).code
             if case.category_code is None:
                 raise ApiError(422, "category_required")
-            category = _minor_category(context.catalog, case.category_code, active_only=False)
             case.department_code = department.code
             case.dispatched_at = at
-            case.deadline_at = deadline_for(at, category.deadline_hours or 24, context.tz)
+            case.deadline_at = _deadline(case, context)
             return body.note, []
         case Start():
             return body.note, []
@@ -264,8 +265,7 @@ async def _apply(
         case CheckFail():
             # 返工: back to the same department, with a fresh deadline for the second attempt.
             case.rework_count += 1
-            category = _minor_category(context.catalog, case.category_code or "", active_only=False)
-            case.deadline_at = deadline_for(at, category.deadline_hours or 24, context.tz)
+            case.deadline_at = _deadline(case, context)
             return body.reason, await _attach(session, case, actor, body.photo_ids)
         case Reopen():
             case.closed_at = None
@@ -277,6 +277,12 @@ async def _apply(
             case.accepted_at = None
             return body.reason, []
     raise AssertionError(body)
+
+
+def _deadline(case: Case, context: Context) -> datetime:
+    """处置时限 from now; a retired category still gives its cases their time."""
+    category = _minor_category(context.catalog, case.category_code or "", active_only=False)
+    return deadline_for(context.at, category.deadline_hours or DEFAULT_DEADLINE_HOURS, context.tz)
 
 
 def _minor_category(catalog: CatalogSnapshot, code: str, *, active_only: bool = True) -> CategoryRef:
