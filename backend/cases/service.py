@@ -361,15 +361,10 @@ async def _outs(
         ):
             timelines[entry.case_id].append(entry)
     originals = {c.merged_into_id for c in cases if c.merged_into_id}
-    merged_into = (
-        dict(
-            (await session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(originals))))
-            .tuples()
-            .all()
-        )
-        if originals
-        else {}
-    )
+    merged_into: dict[uuid.UUID, str] = {}
+    if originals:
+        rows = await session.execute(select(Case.id, Case.tracking_no).where(Case.id.in_(originals)))
+        merged_into = {case_id: tracking_no for case_id, tracking_no in rows}
     return [
         request_out(
             case,
