@@ -55,7 +55,7 @@ def percentile(samples: list[float], share: float) -> float:
 
 
 async def timed(runs: int, call: Callable[[int], Awaitable[Any]]) -> list[float]:
-    for warm in range(20):
+    for warm in range(min(runs, 20)):
         await call(warm)
     samples = []
     for run in range(runs):
@@ -129,6 +129,17 @@ async def main() -> None:
         )
         return sql, (min_lat, max_lat, min_lng, max_lng)
 
+    async def ours_counts(run: int) -> None:
+        async with sessions() as session:
+            await staff_service.counts(session, DISPATCHER, staff_service.CaseFilter())
+
+    def raw_counts(run: int) -> Statement:
+        sql = (
+            "SELECT status, count(*), count(*) FILTER (WHERE status IN ('dispatched', 'in_progress') "
+            "AND deadline_at < now()) FROM cases GROUP BY status"
+        )
+        return sql, ()
+
     def box(run: int) -> tuple[float, float, float, float]:
         lat, lng = points[run]
         return lng - 0.75 * KM_LNG, lat - 0.5 * KM_LAT, lng + 0.75 * KM_LNG, lat + 0.5 * KM_LAT
@@ -151,10 +162,12 @@ async def main() -> None:
     print(f"{total:,} cases in {args.database}; {args.runs} runs each; ms; {datetime.now(UTC):%Y-%m-%d}")
     print(f"{'':<8}{'ours':>16}{'same SQL, engine':>20}{'same SQL, psycopg':>20}{'ours / engine':>16}")
     print(f"{'query':<8}" + f"{'p50':>8}{'p95':>8}" * 3 + f"{'p95':>16}")
-    for name, ours, statement in (
-        ("queue", ours_queue, raw_queue),
-        ("nearby", ours_nearby, raw_nearby),
-        ("map", ours_map, raw_map),
+    # Counts read every case: fewer runs keep the benchmark to a few minutes.
+    for name, ours, statement, runs in (
+        ("queue", ours_queue, raw_queue, args.runs),
+        ("nearby", ours_nearby, raw_nearby, args.runs),
+        ("map", ours_map, raw_map, args.runs),
+        ("counts", ours_counts, raw_counts, min(args.runs, 20)),
     ):
 
         async def through_engine(run: int, statement: Callable[[int], Statement] = statement) -> None:
@@ -166,7 +179,7 @@ async def main() -> None:
             # The driver alone on one open connection: the floor.
             await (await raw.execute(*statement(run))).fetchall()
 
-        figures = [await timed(args.runs, call) for call in (ours, through_engine, through_psycopg)]
+        figures = [await timed(runs, call) for call in (ours, through_engine, through_psycopg)]
         cells = "".join(f"{statistics.median(f):>8.2f}{percentile(f, 0.95):>8.2f}" for f in figures)
         ratio = percentile(figures[0], 0.95) / percentile(figures[1], 0.95)
         print(f"{name:<8}{cells}{ratio:>15.2f}x")
