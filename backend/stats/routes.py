@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Response, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,13 +16,26 @@ from backend.settings import Settings
 from backend.stats import service
 from backend.stats.schemas import GroupBy, Overview
 
-FromDate = Annotated[date | None, QueryParameter(name="from")]
-ToDate = Annotated[date | None, QueryParameter(name="to")]
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    date_from: date | None
+    date_to: date | None
+    group_by: GroupBy
+
+
+def period(
+    date_from: Annotated[date | None, QueryParameter(name="from")] = None,
+    date_to: Annotated[date | None, QueryParameter(name="to")] = None,
+    group_by: Annotated[GroupBy, QueryParameter()] = "none",
+) -> Period:
+    return Period(date_from, date_to, group_by)
 
 
 class StatsController(Controller):
     path = "/api/v1/stats"
     tags = ["stats"]
+    dependencies = {"period": Provide(period, sync_to_thread=False)}
 
     @get("/overview", summary="Indicators of the cases reported in a period (city days, both ends included)")
     async def overview(
@@ -30,11 +44,11 @@ class StatsController(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         locale: NamedDependency[str],
-        date_from: FromDate = None,
-        date_to: ToDate = None,
-        group_by: Annotated[GroupBy, QueryParameter()] = "none",
+        period: NamedDependency[Period],
     ) -> Overview:
-        return await service.overview(db_session, settings, principal, date_from, date_to, group_by, locale)
+        return await service.overview(
+            db_session, settings, principal, period.date_from, period.date_to, period.group_by, locale
+        )
 
     @get("/overview.csv", summary="The same indicators as CSV (UTF-8 with BOM)")
     async def overview_csv(
@@ -43,12 +57,12 @@ class StatsController(Controller):
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
         locale: NamedDependency[str],
-        date_from: FromDate = None,
-        date_to: ToDate = None,
-        group_by: Annotated[GroupBy, QueryParameter()] = "none",
+        period: NamedDependency[Period],
     ) -> Response[str]:
-        report = await service.overview(db_session, settings, principal, date_from, date_to, group_by, locale)
-        filename = f"indicators-{report.date_from}-{report.date_to}-{group_by}.csv"
+        report = await service.overview(
+            db_session, settings, principal, period.date_from, period.date_to, period.group_by, locale
+        )
+        filename = f"indicators-{report.date_from}-{report.date_to}-{report.group_by}.csv"
         return Response(
             service.overview_csv(report),
             media_type="text/csv",
