@@ -53,6 +53,7 @@ bench: $(STAMP) $(PWA_BUILD)
 	$(PY) bench/pwa_size.py
 	$(PY) bench/seed_many.py --if-missing
 	$(PY) bench/triage.py
+	$(PY) bench/indicators.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache pwa/node_modules pwa/dist

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -10,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import msgspec
 import structlog
 from sqlalchemy import Row, Select, and_, bindparam, delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -21,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.accounts.guards import require_role
 from backend.accounts.service import normalize_phone
 from backend.accounts.tokens import Principal
-from backend.cases import workflow
+from backend.cases import cursors, workflow
 from backend.cases.models import Case, CaseFollower, TimelineEntry, TrackingCounter
 from backend.cases.schemas import (
     MAX_PHOTOS,
@@ -48,6 +46,8 @@ from backend.uploads.service import claim_photos, photo_out, thumb_url
 
 log = structlog.get_logger(__name__)
 
+# The reporter's own requests: newest first.
+OWN_ORDER = "-created_at"
 OPEN_STATUSES = ("submitted", "accepted", "dispatched", "in_progress", "handled")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -198,30 +198,17 @@ async def own_requests(
 ) -> RequestPage:
     query = select(Case).where(Case.reporter_id == principal.user_id)
     if cursor:
-        created_at, case_id = _decode_cursor(cursor)
+        created_at, case_id = cursors.decode(cursor, OWN_ORDER)
         query = query.where(tuple_(Case.created_at, Case.id) < (created_at, case_id))
     query = query.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit + 1)
     async with session.begin():
         cases = list(await session.scalars(query))
         items = await _outs(session, cases[:limit], locale, with_timeline=False)
-    next_cursor = _encode_cursor(cases[limit - 1]) if len(cases) > limit else None
+    next_cursor = None
+    if len(cases) > limit:
+        last = cases[limit - 1]
+        next_cursor = cursors.encode(OWN_ORDER, last.created_at, last.id)
     return RequestPage(items=items, next_cursor=next_cursor)
-
-
-def _encode_cursor(case: Case) -> str:
-    raw = msgspec.json.encode([case.created_at.isoformat(), str(case.id)])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created_at, case_id = msgspec.json.decode(raw, type=tuple[datetime, uuid.UUID])
-    except (ValueError, msgspec.DecodeError):
-        raise ApiError(400, "invalid_cursor") from None
-    if created_at.tzinfo is None:
-        raise ApiError(400, "invalid_cursor")
-    return created_at, case_id
 
 
 async def rate_request(

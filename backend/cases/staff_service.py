@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import re
 import uuid
 from collections.abc import Sequence
@@ -10,7 +9,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-import msgspec
 import structlog
 from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +17,7 @@ from backend.accounts.guards import STAFF_ROLES, require_role
 from backend.accounts.models import User
 from backend.accounts.tokens import Principal
 from backend.audit import service as audit
-from backend.cases import workflow
+from backend.cases import cursors, workflow
 from backend.cases.deadlines import is_overdue, overdue_clause
 from backend.cases.models import Case, TimelineEntry
 from backend.cases.schemas import LocationOut
@@ -128,11 +126,11 @@ async def queue(
     _staff(principal)
     now = utcnow()
     query = SUMMARY_SELECT.where(*filters.conditions(now))
-    query = _keyset(query, sort, _decode_cursor(cursor, sort) if cursor else None).limit(limit + 1)
+    query = _keyset(query, sort, cursors.decode(cursor, sort) if cursor else None).limit(limit + 1)
     async with session.begin():
         rows = (await session.execute(query)).all()
     items = [_summary(row, catalog, locale, now) for row in rows[:limit]]
-    next_cursor = _encode_cursor(rows[limit - 1], sort) if len(rows) > limit else None
+    next_cursor = _next_cursor(rows[limit - 1], sort) if len(rows) > limit else None
     return CasePage(items=items, next_cursor=next_cursor)
 
 
@@ -151,27 +149,9 @@ def _keyset(query: Select[Any], sort: SortKey, after: tuple[datetime, uuid.UUID]
     return (query.where(key < after) if after else query).order_by(Case.created_at.desc(), Case.id.desc())
 
 
-def _sort_value(row: Row[Any], sort: SortKey) -> datetime:
-    value = row.deadline_at if sort == "deadline_at" else row.created_at
-    assert value is not None
-    return value
-
-
-def _encode_cursor(row: Row[Any], sort: SortKey) -> str:
-    raw = msgspec.json.encode([sort, _sort_value(row, sort).isoformat(), str(row.id)])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, sort: SortKey) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        cursor_sort, value, case_id = msgspec.json.decode(raw, type=tuple[str, datetime, uuid.UUID])
-    except (ValueError, msgspec.DecodeError):
-        raise ApiError(400, "invalid_cursor") from None
-    # A cursor continues the order it was made in, and only that one.
-    if cursor_sort != sort or value.tzinfo is None:
-        raise ApiError(400, "invalid_cursor")
-    return value, case_id
+def _next_cursor(row: Row[Any], sort: SortKey) -> str:
+    at = row.deadline_at if sort == "deadline_at" else row.created_at
+    return cursors.encode(sort, at, row.id)
 
 
 async def counts(session: AsyncSession, principal: Principal, filters: CaseFilter) -> StatusCounts:
@@ -393,7 +373,7 @@ async def duplicates(
         case = await _get(session, case_id)
         min_lat, max_lat, min_lng, max_lng = box_around(case.lat, case.lng, radius_m)
         window = timedelta(days=days)
-        query = select(Case).where(
+        query = SUMMARY_SELECT.where(
             Case.id != case.id,
             Case.lat.between(min_lat, max_lat),
             Case.lng.between(min_lng, max_lng),
@@ -402,18 +382,21 @@ async def duplicates(
         )
         if same_category and case.category_code:
             query = query.where(Case.category_code == case.category_code)
-        found = sorted(
-            (
-                (distance, other)
-                for other in await session.scalars(query.limit(500))
-                if (distance := distance_m(case.lat, case.lng, other.lat, other.lng)) <= radius_m
-            ),
-            key=lambda pair: (pair[0], abs((pair[1].created_at - case.created_at).total_seconds())),
-        )[:20]
-        rows = await summaries(session, catalog, [other.id for _, other in found], locale)
+        rows = (await session.execute(query.limit(500))).all()
+    # The candidates' rows are their summaries too: one read, no second query for the answer.
+    found = sorted(
+        (
+            (distance, row)
+            for row in rows
+            if (distance := distance_m(case.lat, case.lng, row.lat, row.lng)) <= radius_m
+        ),
+        key=lambda pair: (pair[0], abs((pair[1].created_at - case.created_at).total_seconds())),
+    )[:20]
+    now = utcnow()
     return DuplicateList(
         items=[
-            DuplicateCandidate(case=row, distance_m=round(d)) for row, (d, _) in zip(rows, found, strict=True)
+            DuplicateCandidate(case=_summary(row, catalog, locale, now), distance_m=round(distance))
+            for distance, row in found
         ]
     )
 

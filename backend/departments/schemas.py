@@ -17,12 +17,10 @@ class DepartmentIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     active: bool = True
 
 
-class DepartmentFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class DepartmentFile(DepartmentIn, frozen=True, kw_only=True):
+    """A department in a city's file: the same fields, with its code."""
+
     code: DepartmentCode
-    name_zh: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-    name_en: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-    phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
-    active: bool = True
 
 
 class DepartmentOut(msgspec.Struct, frozen=True):

@@ -78,7 +78,7 @@ async def save_department(
         return department_out(department, locale), created
 
 
-def _apply(department: Department, body: DepartmentIn | DepartmentFile) -> Department:
+def _apply(department: Department, body: DepartmentIn) -> Department:
     department.name_zh = body.name_zh.strip()
     department.name_en = body.name_en.strip()
     department.phone = body.phone.strip() if body.phone else None

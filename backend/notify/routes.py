@@ -10,7 +10,7 @@ import msgspec
 from litestar import get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import HeaderParameter, QueryParameter
+from litestar.params import HeaderParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -32,10 +32,9 @@ async def staff_stream(
     last_event_id: Annotated[
         str | None, HeaderParameter(name="Last-Event-ID", max_length=20, required=False)
     ] = None,
-    after: Annotated[int | None, QueryParameter(ge=0)] = None,
 ) -> ServerSentEvent:
     require_role(principal, *STAFF_ROLES)
-    resume = _seq(last_event_id) if last_event_id else after
+    resume = _seq(last_event_id) if last_event_id else None
     sessions: async_sessionmaker[AsyncSession] = state.sessionmaker
     if resume is None:
         async with sessions() as session:

@@ -7,7 +7,7 @@ import io
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, case, func, select
+from sqlalchemy import Row, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.guards import STAFF_ROLES, require_role
@@ -31,7 +31,8 @@ _AGGREGATES = (
     func.count().filter(and_(Case.handled_at.is_not(None), Case.rework_count > 0)).label("reworked"),
     func.count().filter(Case.status == "closed").label("closed"),
     func.count(Case.rating_score).label("rated"),
-    func.avg(case((Case.rating_score.is_not(None), Case.rating_score * 1.0))).label("satisfaction"),
+    # The sum, not the mean: the total's mean is then derived from its groups' sums.
+    func.sum(Case.rating_score).label("rating_sum"),
 )
 
 
@@ -54,11 +55,14 @@ async def overview(
     end = datetime.combine(date_to + timedelta(days=1), time(), settings.tz)
     period = and_(Case.created_at >= start, Case.created_at < end)
     async with session.begin():
-        total_row = (await session.execute(select(*_AGGREGATES).where(period))).one()
         groups: list[Indicators] = []
-        if group_by != "none":
+        if group_by == "none":
+            total = tuple((await session.execute(select(*_AGGREGATES).where(period))).one())
+        else:
+            # One pass over the period: the total is the sum of its groups, not a second scan.
             column = _GROUP_COLUMN[group_by]
             rows = (await session.execute(select(column, *_AGGREGATES).where(period).group_by(column))).all()
+            total = tuple(sum(r[i] or 0 for r in rows) for i in range(1, len(_AGGREGATES) + 1))
             names = await _names(session, group_by, {r[0] for r in rows if r[0]}, locale)
             groups = sorted(
                 (_indicators(r[0], names.get(r[0]) or _unset(locale), r[1:]) for r in rows),
@@ -69,7 +73,7 @@ async def overview(
         date_to=date_to,
         timezone=settings.timezone,
         group_by=group_by,
-        total=_indicators(None, translate("ui.stats_total", locale), total_row),
+        total=_indicators(None, translate("ui.stats_total", locale), total),
         groups=groups,
     )
 
@@ -96,7 +100,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def _indicators(key: str | None, name: str, row: Row[Any] | tuple[Any, ...]) -> Indicators:
-    reported, accepted, handled, on_time, reworked, closed, rated, satisfaction = row
+    reported, accepted, handled, on_time, reworked, closed, rated, rating_sum = row
     return Indicators(
         key=key,
         name=name,
@@ -111,7 +115,7 @@ def _indicators(key: str | None, name: str, row: Row[Any] | tuple[Any, ...]) -> 
         closed=closed,
         closure_rate=_rate(closed, accepted),
         rated=rated,
-        satisfaction=round(float(satisfaction), 2) if satisfaction is not None else None,
+        satisfaction=round(rating_sum / rated, 2) if rated else None,
     )
 
 

@@ -1,5 +1,5 @@
 // The staff session: its own token (a shared desk computer is not a citizen's phone), and calls made with it.
-import { problemOf } from '../api'
+import { ApiError, call, problemOf } from '../api'
 import { currentLocale } from '../i18n'
 
 const TOKEN_KEY = 'city.staff_token'
@@ -40,38 +40,35 @@ export async function signIn(username: string, password: string): Promise<void> 
   localStorage.setItem(TOKEN_KEY, answer.token)
 }
 
-export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
-  const headers: Record<string, string> = { 'Accept-Language': currentLocale(), ...extra }
+function bearer(): Record<string, string> {
   const value = localStorage.getItem(TOKEN_KEY)
-  if (value) headers.Authorization = `Bearer ${value}`
-  return headers
+  return value ? { Authorization: `Bearer ${value}` } : {}
+}
+
+export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  return { 'Accept-Language': currentLocale(), ...bearer(), ...extra }
 }
 
 /** A session that ran out (staff tokens last a shift) goes back to the sign-in page, then returns here. */
-function expired(response: Response): void {
-  if (response.status !== 401) return
-  signOut()
-  window.location.assign(`/staff/login?next=${encodeURIComponent(window.location.pathname)}`)
+function expireOn401(error: unknown): never {
+  if (error instanceof ApiError && error.status === 401) {
+    signOut()
+    window.location.assign(`/staff/login?next=${encodeURIComponent(window.location.pathname)}`)
+  }
+  throw error
 }
 
-export async function staffFetch(path: string, init: RequestInit = {}): Promise<Response> {
-  const response = await fetch(path, { ...init, headers: authHeaders(init.headers as Record<string, string>) })
-  if (!response.ok) {
-    expired(response)
-    throw problemOf(response.status, await response.text(), response.statusText)
-  }
+/** A raw answer (a photo, a CSV file) under the staff session. */
+export async function staffFetch(path: string): Promise<Response> {
+  const response = await fetch(path, { headers: authHeaders() })
+  if (!response.ok) expireOn401(problemOf(response.status, await response.text(), response.statusText))
   return response
 }
 
+/** The app's API client, under the staff session instead of the phone's device token. */
 export async function staffCall<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
-  const headers = auth ? authHeaders() : { 'Accept-Language': currentLocale() }
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-  if (!response.ok) {
-    if (auth) expired(response)
-    throw problemOf(response.status, await response.text(), response.statusText)
-  }
-  return (await response.json()) as T
+  if (!auth) return call<T>(method, path, body, false)
+  return call<T>(method, path, body, false, bearer()).catch(expireOn401)
 }
 
 /** A query string from a filter object: empty values left out, lists repeated. */
