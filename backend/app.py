@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 
+from backend.accounts.auth import authentication
 from backend.accounts.routes import AuthController
 from backend.accounts.sms import make_sms_sender
 from backend.audit.routes import AuditController
@@ -20,6 +21,9 @@ from backend.catalog.routes import CatalogController
 from backend.db import create_engine, session_factory
 from backend.departments.routes import DepartmentAdminController, DepartmentController
 from backend.deps import DEPENDENCIES
+from backend.edge.asgi import CityApp
+from backend.edge.compression import COMPRESSION
+from backend.edge.request import CityRequest, refuse_control_characters
 from backend.errors import EXCEPTION_HANDLERS
 from backend.health import health
 from backend.logs import configure_logging
@@ -29,6 +33,7 @@ from backend.settings import Settings, load_settings
 from backend.stats.routes import StatsController
 from backend.uploads.routes import PhotoController, UploadController
 from backend.uploads.storage import make_store
+from backend.worker import run_forever
 
 # Multipart framing around the file itself.
 _FORM_OVERHEAD = 64 * 1024
@@ -44,9 +49,17 @@ async def open_resources(app: Litestar) -> None:
     app.state.catalog = CatalogCache(settings.catalog_ttl_seconds)
     # Each slot holds one decoded photo: bounded memory under a burst of uploads.
     app.state.image_slots = asyncio.Semaphore(max(2, os.cpu_count() or 2))
+    app.state.worker = (
+        asyncio.create_task(run_forever(settings, app.state.sessionmaker, app.state.store))
+        if settings.worker == "inline"
+        else None
+    )
 
 
 async def close_resources(app: Litestar) -> None:
+    if app.state.worker is not None:
+        app.state.worker.cancel()
+        await asyncio.gather(app.state.worker, return_exceptions=True)
     await app.state.engine.dispose()
 
 
@@ -54,7 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     configure_logging(settings.log_level)
 
-    return Litestar(
+    return CityApp(
         route_handlers=[
             app_shell,
             health,
@@ -62,7 +75,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController,
             CatalogController,
             RequestController,
-            UploadController,
+            # Only photo uploads may send large bodies; every JSON route keeps the small limit.
+            Router(
+                path="/",
+                route_handlers=[UploadController],
+                request_max_body_size=settings.max_upload_bytes + _FORM_OVERHEAD,
+            ),
             PhotoController,
             StaffCaseController,
             staff_stream,
@@ -73,10 +91,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[authentication],
+        before_request=refuse_control_characters,
+        request_class=CityRequest,
+        compression_config=COMPRESSION,
         on_startup=[open_resources],
         on_shutdown=[close_resources],
         state=State({"settings": settings}),
-        request_max_body_size=settings.max_upload_bytes + _FORM_OVERHEAD,
+        request_max_body_size=settings.max_json_bytes,
         openapi_config=OpenAPIConfig(
             title="City Service API",
             version="1",

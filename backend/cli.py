@@ -1,5 +1,5 @@
-"""`python -m backend COMMAND`: serve, migrate, seed-demo, create-user, import-grids, load-categories,
-load-departments."""
+"""`python -m backend COMMAND`: serve, worker, migrate, seed-demo, create-user, import-grids,
+load-categories, load-departments."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backend", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="serve the API (and the PWA once built) on CITY_HOST:CITY_PORT")
+    commands.add_parser("worker", help="run the maintenance jobs until stopped (safe to run several)")
     commands.add_parser("migrate", help="bring the database schema up to date (Alembic)")
     commands.add_parser("seed-demo", help="load demo categories, grids, users and requests (idempotent)")
     user = commands.add_parser("create-user", help="create or update a staff or inspector account")
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     if args.command == "serve":
         return _serve(settings)
+    if args.command == "worker":
+        return asyncio.run(_worker(settings))
     if args.command == "migrate":
         from backend.migrations import upgrade
 
@@ -57,9 +60,27 @@ def _serve(settings: Settings) -> int:
         log_config=None,
         proxy_headers=False,
         server_header=False,
+        # A connection idle between requests is closed after this; slow clients beyond that are the
+        # reverse proxy's to cut off (docker/proxy), and a stalled body gets 408 from the app.
+        timeout_keep_alive=5,
         # Staff live feeds never end by themselves: do not let them hold a restart for ever.
         timeout_graceful_shutdown=5,
     )
+    return 0
+
+
+async def _worker(settings: Settings) -> int:
+    from backend.db import create_engine, session_factory
+    from backend.logs import configure_logging
+    from backend.uploads.storage import make_store
+    from backend.worker import run_forever
+
+    configure_logging(settings.log_level)
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        await run_forever(settings, session_factory(engine), await make_store(settings))
+    finally:
+        await engine.dispose()
     return 0
 
 

@@ -58,6 +58,8 @@ def new_id() -> uuid.UUID:
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # Errors never carry the statement's parameters: they hold citizens' text and phone numbers.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         # One connection, handed over in turn: SQLite has one writer anyway, and a queue in the pool
         # wakes the next request at once where competing connections would sleep in busy_timeout.

@@ -92,7 +92,14 @@ async def _demo_requests(session: AsyncSession, settings: Settings) -> int:
         catalog = await load_snapshot(session)
     for client_id, kind, category, sample, description, lat, lng, address in DEMO_REQUESTS:
         photo = await accept_upload(
-            session, store, settings, slots, citizen_id, (SAMPLES / sample).read_bytes(), f"demo-{client_id}"
+            session,
+            store,
+            settings,
+            slots,
+            citizen_id,
+            "seed-demo",
+            (SAMPLES / sample).read_bytes(),
+            f"demo-{client_id}",
         )
         body = RequestCreate(
             client_id=uuid.UUID(client_id),

@@ -8,10 +8,10 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.accounts.guards import bearer_principal, require_principal
+from backend.accounts.guards import require_principal
 from backend.accounts.tokens import Principal
 from backend.i18n import negotiate
 from backend.settings import Settings
@@ -31,14 +31,13 @@ def provide_store(state: State) -> ObjectStore:
     return state.store
 
 
-def provide_optional_principal(
-    request: Request[Any, Any, Any], settings: NamedDependency[Settings]
-) -> Principal | None:
-    return bearer_principal(request, settings)
+def provide_optional_principal(request: Request[Any, Any, Any]) -> Principal | None:
+    """The caller that the authentication middleware checked, if the request named one."""
+    return request.scope.get("user")
 
 
-def provide_principal(request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Principal:
-    return require_principal(bearer_principal(request, settings))
+def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    return require_principal(request.scope.get("user"))
 
 
 def provide_locale(request: Request[Any, Any, Any]) -> str:

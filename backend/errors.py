@@ -22,9 +22,11 @@ _CODE_BY_STATUS = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
+    429: "rate_limited",
     500: "internal_error",
     503: "service_unavailable",
 }
@@ -98,8 +100,13 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         log.error("http_exception", status=status, detail=exc.detail, exc_info=exc)
     params: dict[str, object] = {"http_status": status}
     if status == 413:
-        params["max_mb"] = request.app.state.settings.max_upload_mb
+        params["limit"] = size_text(request.route_handler.resolve_request_max_body_size() or 0)
     return problem_response(request, ApiError(status, code, headers=exc.headers, **params))
+
+
+def size_text(size: int) -> str:
+    """A byte limit as people read it: "64 KB", "20 MB"."""
+    return f"{size // (1024 * 1024)} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
@@ -110,21 +117,24 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
 _LOCATION = re.compile(r" - at `\$\.?([^`]*)`$")
 
 
+def field_error(message: str, key: str = "") -> FieldError:
+    """A msgspec message ("Expected `int`, got `str` - at `$.x`") as the field it names and the reason."""
+    name = key
+    match = _LOCATION.search(message)
+    if match:
+        inner = match.group(1)
+        message = message[: match.start()]
+        name = f"{key}.{inner}" if key and key != "data" and inner else inner or key
+    return FieldError(name=name or "body", reason=message)
+
+
 def _field_errors(exc: ValidationException) -> list[FieldError]:
     """Litestar reports msgspec errors as [{message, key, source}]; name the field, keep the reason."""
-    fields: list[FieldError] = []
-    for item in exc.extra if isinstance(exc.extra, list) else []:
-        if not isinstance(item, dict):
-            continue
-        message = str(item.get("message", ""))
-        name = str(item.get("key") or "")
-        match = _LOCATION.search(message)
-        if match:
-            inner = match.group(1)
-            message = message[: match.start()]
-            name = f"{name}.{inner}" if name and name != "data" and inner else inner or name
-        fields.append(FieldError(name=name or "body", reason=message))
-    return fields
+    return [
+        field_error(str(item.get("message", "")), str(item.get("key") or ""))
+        for item in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(item, dict)
+    ]
 
 
 EXCEPTION_HANDLERS = {

@@ -1,6 +1,6 @@
 """Every table, imported in one place so that Alembic and the tests see the whole schema."""
 
-from backend.accounts.models import OtpChallenge, User
+from backend.accounts.models import AuthSession, OtpChallenge, User
 from backend.audit.models import AuditEntry
 from backend.cases.models import Case, CaseFollower, TimelineEntry, TrackingCounter
 from backend.catalog.models import Category, Grid
@@ -8,12 +8,14 @@ from backend.coordination.models import OutboxEvent
 from backend.db import Base
 from backend.departments.models import Department
 from backend.notify.models import LiveEvent
+from backend.quotas.models import QuotaHit
 from backend.uploads.models import Photo
 
 metadata = Base.metadata
 
 __all__ = [
     "AuditEntry",
+    "AuthSession",
     "Case",
     "CaseFollower",
     "Category",
@@ -23,6 +25,7 @@ __all__ = [
     "OtpChallenge",
     "OutboxEvent",
     "Photo",
+    "QuotaHit",
     "TimelineEntry",
     "TrackingCounter",
     "User",

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import msgspec
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from litestar.response import File
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.edge.compression import SKIP
 from backend.errors import ApiError
 from backend.settings import Settings
+
+# Written by the PWA build (pwa/scripts): best first.
+PRECOMPRESSED = (("br", ".br"), ("gzip", ".gz"))
 
 # Hashed file names never change content: cache them for a year. Everything else is revalidated,
 # so a new index.html, manifest or service worker reaches phones on their next visit.
@@ -87,15 +92,41 @@ The API is running; the phone app is not built on this server (make run builds i
 
 
 def _app_file(root: Path, relative: str) -> Path | None:
-    """A file inside the built app, never outside it."""
-    candidate = (root / relative).resolve()
-    if candidate.is_file() and candidate.is_relative_to(root.resolve()):
-        return candidate
+    """A file inside the built app, never outside it; a name no file system takes is no file."""
+    try:
+        candidate = (root / relative).resolve()
+        if candidate.is_file() and candidate.is_relative_to(root.resolve()):
+            return candidate
+    except (OSError, ValueError):
+        pass
     return None
 
 
-@get(["/", "/{path:path}"], include_in_schema=False)
-async def app_shell(settings: NamedDependency[Settings], path: FromPath[str] = "") -> File | Response[str]:
+def accepted_encodings(header: str | None) -> set[str]:
+    """Content codings the client takes (q=0 means "not this one")."""
+    accepted = set()
+    for item in (header or "").split(","):
+        coding, _, params = item.strip().partition(";")
+        quality = params.strip().removeprefix("q=")
+        if coding and quality not in ("0", "0.0", "0.00", "0.000"):
+            accepted.add(coding.strip().lower())
+    return accepted
+
+
+def _best_copy(found: Path, accepted: set[str]) -> tuple[Path, str | None]:
+    """The build writes X.br and X.gz beside each asset: the smallest one the client takes."""
+    for coding, suffix in PRECOMPRESSED:
+        if coding in accepted:
+            copy = found.with_name(found.name + suffix)
+            if copy.is_file():
+                return copy, coding
+    return found, None
+
+
+@get(["/", "/{path:path}"], include_in_schema=False, opt=SKIP)
+async def app_shell(
+    request: Request[Any, Any, Any], settings: NamedDependency[Settings], path: FromPath[str] = ""
+) -> Response[bytes | str]:
     """Files of the built PWA; any other path is a client route and gets index.html."""
     relative = path.lstrip("/")
     if relative.startswith(_NOT_THE_APP):
@@ -107,9 +138,12 @@ async def app_shell(settings: NamedDependency[Settings], path: FromPath[str] = "
         if found is None:
             return Response(_LANDING, media_type="text/html", headers={"Cache-Control": REVALIDATE})
     cache = IMMUTABLE if relative.startswith("assets/") and found.name != "index.html" else REVALIDATE
-    return File(
-        found,
-        content_disposition_type="inline",
+    copy, coding = _best_copy(found, accepted_encodings(request.headers.get("accept-encoding")))
+    headers = {"Cache-Control": cache, "Vary": "Accept-Encoding"}
+    if coding:
+        headers["Content-Encoding"] = coding
+    return Response(
+        await asyncio.to_thread(copy.read_bytes),
         media_type=MEDIA_TYPES.get(found.suffix, "application/octet-stream"),
-        headers={"Cache-Control": cache},
+        headers=headers,
     )

@@ -41,6 +41,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     device_token_days: int = 365
     citizen_token_days: int = 30
     staff_token_hours: int = 12
+    # Sign-in throttling: after this many failures in the window, each further try waits a delay
+    # that doubles from 2 s up to 15 min (per username, and per client address).
+    login_max_failures_per_user: int = 5
+    login_max_failures_per_address: int = 20
+    login_window_minutes: int = 15
+    # Quotas against floods from one phone or one address (429 with Retry-After beyond them).
+    uploads_per_device_per_minute: int = 30
+    uploads_per_address_per_minute: int = 120
+    devices_per_address_per_hour: int = 60
+    # Photos never attached to a case are removed, with their objects, after this long.
+    orphan_photo_hours: int = 24
+    # Largest JSON body; only uploads may send CITY_MAX_UPLOAD_MB.
+    max_json_kb: int = 64
+    # Longest wait for the next piece of a request body before answering 408.
+    body_timeout_seconds: float = 30.0
+    # "inline" runs the maintenance jobs inside the API process (the embedded default); "off" leaves
+    # them to `python -m backend worker` processes.
+    worker: Literal["inline", "off"] = "inline"
+    maintenance_interval_seconds: float = 300.0
     # Addresses of reverse proxies whose X-Forwarded-For is believed (comma separated).
     trusted_proxies: str = ""
     log_level: str = "INFO"
@@ -61,6 +80,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def max_json_bytes(self) -> int:
+        return self.max_json_kb * 1024
 
     @property
     def resolved_database_url(self) -> str:

@@ -23,12 +23,14 @@ from backend.departments.service import DEMO_DEPARTMENT_FILE, load_departments
 from backend.migrations import upgrade
 from backend.models import (
     AuditEntry,
+    AuthSession,
     Case,
     CaseFollower,
     LiveEvent,
     OtpChallenge,
     OutboxEvent,
     Photo,
+    QuotaHit,
     TimelineEntry,
     TrackingCounter,
     User,
@@ -47,6 +49,8 @@ MUTABLE_TABLES = (
     Case,
     TrackingCounter,
     OtpChallenge,
+    QuotaHit,
+    AuthSession,
     User,
 )
 
@@ -98,6 +102,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         data_dir=tmp_path / "data",
         database_url=database_url,
         secret_key="test-secret-that-is-long-enough-for-hs256",
+        # Tests run the maintenance jobs themselves, when they mean to.
+        worker="off",
     )
 
 

@@ -28,6 +28,18 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class AuthSession(Base):
+    """One signed-in token. Checked at every use, so sign-out and deactivation take effect at once."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
 class OtpChallenge(Base):
     """One SMS code sent. Rows double as the rate-limit ledger, so limits hold across processes."""
 

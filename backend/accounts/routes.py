@@ -22,9 +22,12 @@ class AuthController(Controller):
 
     @post("/device", status_code=201, summary="An anonymous device token: reporting needs no personal data")
     async def device(
-        self, db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
     ) -> TokenOut:
-        return await service.register_device(db_session, settings)
+        return await service.register_device(db_session, settings, client_address(request, settings))
 
     @post("/otp", status_code=202, summary="Send a 6-digit code by SMS (rate-limited per phone and address)")
     async def send_otp(
@@ -54,11 +57,24 @@ class AuthController(Controller):
     ) -> TokenOut:
         return await service.verify_otp(db_session, settings, data.phone, data.code, optional_principal)
 
-    @post("/login", status_code=200, summary="Staff and inspector login")
+    @post(
+        "/login",
+        status_code=200,
+        summary="Staff and inspector login (throttled per username and address: 429 with Retry-After)",
+    )
     async def login(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[Login],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
     ) -> TokenOut:
-        return await service.login(db_session, settings, data.username, data.password)
+        return await service.login(
+            db_session, settings, data.username, data.password, client_address(request, settings)
+        )
+
+    @post("/logout", status_code=204, summary="Sign out: the token's session ends and the token is refused")
+    async def logout(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession]
+    ) -> None:
+        await service.sign_out(db_session, principal)

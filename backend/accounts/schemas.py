@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from backend.edge.text import VERBATIM
+
 Role = Literal["citizen", "inspector", "dispatcher", "supervisor", "admin", "integration"]
 ROLES: tuple[Role, ...] = ("citizen", "inspector", "dispatcher", "supervisor", "admin", "integration")
 STAFF_ROLES = frozenset({"dispatcher", "supervisor", "admin"})
@@ -22,7 +24,8 @@ class OtpVerify(msgspec.Struct, frozen=True):
 
 class Login(msgspec.Struct, frozen=True):
     username: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    password: Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+    # Kept exactly as typed: trimming or dropping characters would change the password.
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=256, extra=VERBATIM)]
 
 
 class TokenOut(msgspec.Struct, frozen=True):

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import hmac
+import math
 import re
 import secrets
+import uuid
 from datetime import datetime, timedelta
 
 import msgspec
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.accounts.models import OtpChallenge, User
+from backend.accounts.models import AuthSession, OtpChallenge, User
 from backend.accounts.passwords import hash_password, needs_rehash, verify_password
 from backend.accounts.schemas import ROLES, TokenOut
 from backend.accounts.sms import SmsSender, SmsSendError
 from backend.accounts.tokens import Principal, issue
+from backend.audit import service as audit
 from backend.cases.models import Case, CaseFollower
 from backend.db import utcnow
+from backend.digests import keyed_digest
 from backend.errors import ApiError
 from backend.i18n import translate
+from backend.quotas import service as quotas
 from backend.settings import Settings
 from backend.uploads.models import Photo
 
@@ -40,34 +45,60 @@ def normalize_phone(raw: str) -> str:
     return digits
 
 
-def keyed_digest(settings: Settings, purpose: str, value: str) -> str:
-    """An HMAC under a key derived for one purpose: lets us match a value without storing it."""
-    key = hashlib.sha256(f"{purpose}:{settings.secret_key}".encode()).digest()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+# Sign-in throttling: the delay after the allowed failures doubles from this, up to the cap.
+FIRST_DELAY_SECONDS = 2
+MAX_DELAY_SECONDS = 15 * 60
 
 
-def _token(settings: Settings, user: User) -> TokenOut:
+async def open_session(session: AsyncSession, settings: Settings, user: User) -> TokenOut:
+    """A token for a new session of the user, written in the caller's transaction."""
     lifetime = {
         "device": timedelta(days=settings.device_token_days),
         "citizen": timedelta(days=settings.citizen_token_days),
     }.get(user.kind, timedelta(hours=settings.staff_token_hours))
-    principal = Principal(user_id=user.id, kind=user.kind, roles=tuple(user.roles))
-    token, expires_at = issue(principal, settings.secret_key, lifetime)
+    row = AuthSession(id=uuid.uuid4(), user_id=user.id, expires_at=utcnow() + lifetime)
+    # Without relationships the unit of work does not order the two inserts: the user goes first.
+    await session.flush()
+    session.add(row)
+    token = issue(user.id, row.id, user.kind, list(user.roles), settings.secret_key, row.expires_at)
     return TokenOut(
         token=token,
         token_type="Bearer",
-        expires_at=expires_at.isoformat(),
+        expires_at=row.expires_at.isoformat(),
         user_id=str(user.id),
         kind=user.kind,
         roles=list(user.roles),
     )  # type: ignore[arg-type]
 
 
-async def register_device(session: AsyncSession, settings: Settings) -> TokenOut:
+async def register_device(session: AsyncSession, settings: Settings, address: str) -> TokenOut:
     async with session.begin():
-        user = User(kind="device", roles=["citizen"])
+        await quotas.take(
+            session,
+            quotas.bucket(settings, "device-address", address),
+            settings.devices_per_address_per_hour,
+            timedelta(hours=1),
+            utcnow(),
+        )
+        user = User(id=uuid.uuid4(), kind="device", roles=["citizen"])
         session.add(user)
-    return _token(settings, user)
+        return await open_session(session, settings, user)
+
+
+async def prune_sessions(session: AsyncSession, now: datetime) -> int:
+    """Sessions whose token has expired can never be used again."""
+    result = await session.execute(delete(AuthSession).where(AuthSession.expires_at < now))
+    return result.rowcount or 0
+
+
+async def sign_out(session: AsyncSession, principal: Principal) -> None:
+    """Ends the session the caller's token belongs to: that token is refused from now on."""
+    async with session.begin():
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == principal.session_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
 
 
 async def send_otp(
@@ -135,6 +166,7 @@ async def verify_otp(
     phone = normalize_phone(raw_phone)
     now = utcnow()
     citizen: User | None = None
+    token: TokenOut | None = None
     moved = 0
     async with session.begin():
         challenge = await session.scalar(
@@ -156,14 +188,15 @@ async def verify_otp(
             challenge.consumed_at = now
             citizen = await session.scalar(select(User).where(User.phone == phone))
             if citizen is None:
-                citizen = User(kind="citizen", roles=["citizen"], phone=phone)
+                citizen = User(id=uuid.uuid4(), kind="citizen", roles=["citizen"], phone=phone)
                 session.add(citizen)
                 await session.flush()
             if device is not None and device.kind == "device":
                 moved = await _adopt_device(session, device, citizen)
-    if citizen is None:
+            token = await open_session(session, settings, citizen)
+    if token is None:
         raise ApiError(422, "otp_invalid")
-    return msgspec.structs.replace(_token(settings, citizen), moved_requests=moved)
+    return msgspec.structs.replace(token, moved_requests=moved)
 
 
 async def _adopt_device(session: AsyncSession, device: Principal, citizen: User) -> int:
@@ -183,16 +216,66 @@ async def _adopt_device(session: AsyncSession, device: Principal, citizen: User)
     return result.rowcount or 0
 
 
-async def login(session: AsyncSession, settings: Settings, username: str, password: str) -> TokenOut:
+async def login(
+    session: AsyncSession, settings: Settings, username: str, password: str, address: str
+) -> TokenOut:
+    """Staff sign-in, throttled per username and per address; failures go to the audit log.
+
+    The password is checked off the event loop (argon2 takes tens of milliseconds of CPU on purpose),
+    and not at all while the caller must wait.
+    """
+    now = utcnow()
+    window = timedelta(minutes=settings.login_window_minutes)
+    by_user = quotas.bucket(settings, "login-user", username)
+    by_address = quotas.bucket(settings, "login-address", address)
     async with session.begin():
-        user = await session.scalar(select(User).where(User.username == username, User.kind == "staff"))
-        if user is None or not user.is_active or not verify_password(user.password_hash, password):
-            if user is None:
-                verify_password(None, password)
-            raise ApiError(401, "invalid_credentials")
-        if user.password_hash and needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-    return _token(settings, user)
+        wait = max(
+            await _login_wait(session, by_user, settings.login_max_failures_per_user, window, now),
+            await _login_wait(session, by_address, settings.login_max_failures_per_address, window, now),
+        )
+        user = (
+            None
+            if wait
+            else await session.scalar(select(User).where(User.username == username, User.kind == "staff"))
+        )
+    if wait:
+        quotas.refuse(wait, "login_throttled")
+    ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        async with session.begin():
+            quotas.record(session, by_user, now)
+            quotas.record(session, by_address, now)
+            audit.record(
+                session,
+                settings,
+                user.id if user else None,
+                "auth.login_failed",
+                address,
+                details={"reason": "inactive" if ok and user else "credentials"},
+            )
+        raise ApiError(401, "invalid_credentials")
+    rehashed = (
+        await asyncio.to_thread(hash_password, password)
+        if user.password_hash and needs_rehash(user.password_hash)
+        else None
+    )
+    async with session.begin():
+        await quotas.forget(session, by_user)
+        if rehashed:
+            await session.execute(update(User).where(User.id == user.id).values(password_hash=rehashed))
+        audit.record(session, settings, user.id, "auth.login", address)
+        return await open_session(session, settings, user)
+
+
+async def _login_wait(
+    session: AsyncSession, bucket: str, free_failures: int, window: timedelta, now: datetime
+) -> int:
+    """Seconds the caller must still wait: none for the first failures, then a doubling delay."""
+    count, _, last = await quotas.window_use(session, bucket, now - window)
+    if count < free_failures or last is None:
+        return 0
+    delay = min(FIRST_DELAY_SECONDS * 2 ** (count - free_failures), MAX_DELAY_SECONDS)
+    return max(0, math.ceil((last + timedelta(seconds=delay) - now).total_seconds()))
 
 
 async def create_staff_user(session: AsyncSession, username: str, password: str, roles: list[str]) -> User:
@@ -202,12 +285,13 @@ async def create_staff_user(session: AsyncSession, username: str, password: str,
         raise ValueError(
             f"unknown roles: {', '.join(unknown) or '(none given)'}; choose from {', '.join(ROLES)}"
         )
+    password_hash = await asyncio.to_thread(hash_password, password)
     async with session.begin():
         user = await session.scalar(select(User).where(User.username == username))
         if user is None:
             user = User(kind="staff", username=username)
             session.add(user)
         user.roles = sorted(set(roles))
-        user.password_hash = hash_password(password)
+        user.password_hash = password_hash
         user.is_active = True
     return user

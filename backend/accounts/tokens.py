@@ -1,9 +1,13 @@
-"""Signed bearer tokens (JWT, HS256) and the principal they carry."""
+"""Signed bearer tokens (JWT, HS256) and the principal a checked token stands for.
+
+A token names its user and its session (`sid`); the roles it carries are a hint for the app's
+screens only. What a caller may do comes from the database at each use (backend.accounts.auth).
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import jwt
 import msgspec
@@ -17,35 +21,41 @@ class Principal(msgspec.Struct, frozen=True):
     user_id: uuid.UUID
     kind: str
     roles: tuple[str, ...]
+    # The session the token belongs to; sign-out revokes it.
+    session_id: uuid.UUID | None = None
 
     def has_any(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
 
 
-def issue(principal: Principal, secret: str, lifetime: timedelta) -> tuple[str, datetime]:
-    now = utcnow()
-    expires_at = now + lifetime
+class TokenClaims(msgspec.Struct, frozen=True):
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+
+
+def issue(
+    user_id: uuid.UUID, session_id: uuid.UUID, kind: str, roles: list[str], secret: str, expires_at: datetime
+) -> str:
     claims = {
-        "sub": str(principal.user_id),
-        "kind": principal.kind,
-        "roles": list(principal.roles),
-        "iat": int(now.timestamp()),
+        "sub": str(user_id),
+        "sid": str(session_id),
+        "kind": kind,
+        "roles": roles,
+        "iat": int(utcnow().timestamp()),
         "exp": int(expires_at.timestamp()),
     }
-    return jwt.encode(claims, secret, algorithm=ALGORITHM), expires_at
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 class InvalidToken(Exception):
     pass
 
 
-def read(token: str, secret: str) -> Principal:
+def read(token: str, secret: str) -> TokenClaims:
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]})
-        return Principal(
-            user_id=uuid.UUID(claims["sub"]),
-            kind=str(claims["kind"]),
-            roles=tuple(str(r) for r in claims["roles"]),
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "sid", "exp", "iat"]}
         )
-    except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
+        return TokenClaims(user_id=uuid.UUID(claims["sub"]), session_id=uuid.UUID(claims["sid"]))
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError, AttributeError) as exc:
         raise InvalidToken from exc

@@ -17,7 +17,8 @@ class AuditEntry(Base):
     __table_args__ = (Index(None, "case_id", "occurred_at"), Index(None, "actor_id", "occurred_at"))
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    actor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    # None for a failed sign-in under a username nobody has.
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     # e.g. "case.viewed", "photo.original_viewed", "department.saved".
     action: Mapped[str] = mapped_column(String(40))
     case_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))

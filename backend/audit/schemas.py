@@ -8,8 +8,9 @@ import msgspec
 
 
 class AuditEntryOut(msgspec.Struct, frozen=True):
-    actor_id: str
-    actor: str
+    # None for a failed sign-in under a username nobody has.
+    actor_id: str | None
+    actor: str | None
     action: str
     case_id: str | None
     subject: str | None

@@ -10,18 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.guards import require_role
 from backend.accounts.models import User
-from backend.accounts.service import keyed_digest
 from backend.accounts.tokens import Principal
 from backend.audit.models import AuditEntry
 from backend.audit.schemas import AuditEntryOut, AuditPage
 from backend.db import utcnow
+from backend.digests import keyed_digest
 from backend.settings import Settings
 
 
 def record(
     session: AsyncSession,
     settings: Settings,
-    actor: Principal,
+    actor_id: uuid.UUID | None,
     action: str,
     address: str,
     *,
@@ -32,7 +32,7 @@ def record(
     """Adds the entry to the caller's transaction: the view and its record commit together."""
     session.add(
         AuditEntry(
-            actor_id=actor.user_id,
+            actor_id=actor_id,
             action=action,
             case_id=case_id,
             subject=subject,
@@ -49,7 +49,7 @@ async def entries(
     require_role(principal, "supervisor", "admin")
     query = (
         select(AuditEntry, User.username)
-        .join(User, User.id == AuditEntry.actor_id)
+        .outerjoin(User, User.id == AuditEntry.actor_id)
         .order_by(AuditEntry.occurred_at.desc())
         .limit(limit)
     )
@@ -60,8 +60,8 @@ async def entries(
     return AuditPage(
         items=[
             AuditEntryOut(
-                actor_id=str(entry.actor_id),
-                actor=username or str(entry.actor_id),
+                actor_id=str(entry.actor_id) if entry.actor_id else None,
+                actor=username or (str(entry.actor_id) if entry.actor_id else None),
                 action=entry.action,
                 case_id=str(entry.case_id) if entry.case_id else None,
                 subject=entry.subject,

@@ -24,6 +24,8 @@ class Case(Base):
     tracking_no: Mapped[str] = mapped_column(String(20), unique=True)
     # Made by the phone: the same client_id again is the same case, never a second one.
     client_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    # What was sent under that client_id: a retry must send the same, or it is a conflict.
+    client_digest: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(16))
     request_type: Mapped[str] = mapped_column(String(16))
     category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"), index=True)

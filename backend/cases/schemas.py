@@ -35,6 +35,11 @@ class RequestCreate(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     photo_ids: list[uuid.UUID] = []
     contact_phone: Annotated[str, msgspec.Meta(max_length=32)] | None = None
 
+    def __post_init__(self) -> None:
+        # The nil UUID is what a client that forgot to make one sends: every such report would be "a retry".
+        if self.client_id.int == 0:
+            raise ValueError("client_id must not be the nil UUID")
+
 
 class RatingIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     score: Annotated[int, msgspec.Meta(ge=1, le=5)]

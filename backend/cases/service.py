@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
+import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import structlog
 from sqlalchemy import Row, Select, and_, bindparam, delete, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -38,7 +39,7 @@ from backend.catalog.models import Category
 from backend.catalog.schemas import TYPES_NEEDING_CATEGORY
 from backend.catalog.service import Named, category_name
 from backend.db import utcnow
-from backend.errors import ApiError, FieldError
+from backend.errors import ApiError
 from backend.i18n import translate
 from backend.settings import Settings
 from backend.uploads.models import Photo
@@ -49,22 +50,17 @@ log = structlog.get_logger(__name__)
 # The reporter's own requests: newest first.
 OWN_ORDER = "-created_at"
 OPEN_STATUSES = ("submitted", "accepted", "dispatched", "in_progress", "handled")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Public answers show, and measure from, the point rounded to this many decimals (~10 m): the exact
+# point of someone's report (their doorstep, often) must not be recoverable from any of them.
+PUBLIC_DECIMALS = 4
+# Half a rounding step, so the search box also finds reports whose rounded point lies inside it.
+_ROUNDING_MARGIN = 0.5 * 10**-PUBLIC_DECIMALS
 
 
 @dataclass(frozen=True, slots=True)
 class Submitted:
     request: RequestOut
     created: bool
-
-
-def clean_text(text: str) -> str:
-    """Plain text: one newline style, no control characters, no surrounding blanks."""
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
-
-
-def optional_text(text: str | None) -> str | None:
-    return (clean_text(text) or None) if text else None
 
 
 async def submit_request(
@@ -76,23 +72,29 @@ async def submit_request(
     locale: str,
 ) -> Submitted:
     require_role(principal, "citizen")
+    digest = hashlib.sha256(msgspec.json.encode(body)).hexdigest()
     try:
         async with session.begin():
-            out = await _create(session, settings, catalog, principal, body, locale)
+            out = await _create(session, settings, catalog, principal, body, digest, locale)
     except IntegrityError:
         # The client_id exists: a retry (perhaps a concurrent one) of a request already stored.
         async with session.begin():
             existing = await session.scalar(select(Case).where(Case.client_id == body.client_id))
             if existing is None:
                 raise
-            return Submitted(await _replay(session, existing, principal, locale), created=False)
+            return Submitted(await _replay(session, existing, principal, digest, locale), created=False)
     log.info("request_submitted", case_id=out.id, tracking_no=out.tracking_no, grid=out.grid_code)
     return Submitted(out, created=True)
 
 
-async def _replay(session: AsyncSession, case: Case, principal: Principal, locale: str) -> RequestOut:
+async def _replay(
+    session: AsyncSession, case: Case, principal: Principal, digest: str, locale: str
+) -> RequestOut:
     if case.reporter_id != principal.user_id:
         raise ApiError(409, "client_id_conflict")
+    if case.client_digest is not None and case.client_digest != digest:
+        # The same client_id with another body: not a retry, and the first case must not be passed off.
+        raise ApiError(422, "idempotency_key_conflict")
     return (await _outs(session, [case], locale, with_timeline=True))[0]
 
 
@@ -102,11 +104,9 @@ async def _create(
     catalog: CatalogSnapshot,
     principal: Principal,
     body: RequestCreate,
+    digest: str,
     locale: str,
 ) -> RequestOut:
-    description = clean_text(body.description)
-    if not description:
-        raise ApiError(422, "validation_error", fields=[FieldError("description", "must not be blank")])
     category = _category_for(catalog, body)
     photo_ids = list(dict.fromkeys(body.photo_ids))
     if len(photo_ids) > MAX_PHOTOS:
@@ -122,14 +122,15 @@ async def _create(
         id=uuid.uuid4(),
         tracking_no=await _next_tracking_no(session, settings, now),
         client_id=body.client_id,
+        client_digest=digest,
         source="citizen",
         request_type=body.type,
         category_code=category.code if category else None,
-        description=description,
+        description=body.description,
         lat=lat,
         lng=lng,
         accuracy_m=body.location.accuracy_m,
-        address=optional_text(body.address),
+        address=body.address or None,
         grid_code=grid.code,
         reporter_id=principal.user_id,
         contact_phone=contact_phone,
@@ -216,7 +217,7 @@ async def rate_request(
 ) -> RequestOut:
     async with session.begin():
         case = await _owned(session, principal, case_id)
-        await workflow.rate(session, case, principal, body.score, optional_text(body.comment), utcnow())
+        await workflow.rate(session, case, principal, body.score, body.comment or None, utcnow())
         await session.flush()
         return (await _outs(session, [case], locale, with_timeline=True))[0]
 
@@ -255,16 +256,25 @@ async def nearby(
     limit: int = 20,
 ) -> list[PublicRequestOut]:
     min_lat, max_lat, min_lng, max_lng = box_around(lat, lng, radius_m)
+    m = _ROUNDING_MARGIN
     query = PUBLIC_SELECT.where(
-        Case.lat.between(min_lat, max_lat), Case.lng.between(min_lng, max_lng), Case.status.in_(OPEN_STATUSES)
+        Case.lat.between(min_lat - m, max_lat + m),
+        Case.lng.between(min_lng - m, max_lng + m),
+        Case.status.in_(OPEN_STATUSES),
     )
     if category_code:
         query = query.where(Case.category_code == category_code)
     async with session.begin():
         rows = (await session.execute(query)).all()
+    # Chosen, ordered and measured by the public point only: membership, order and distance alike
+    # would otherwise each say something about the exact one.
     found = sorted(
-        (pair for row in rows if (pair := (distance_m(lat, lng, row.lat, row.lng), row))[0] <= radius_m),
-        key=lambda pair: pair[0],
+        (
+            (distance, row)
+            for row in rows
+            if (distance := distance_m(lat, lng, *public_point(row.lat, row.lng))) <= radius_m
+        ),
+        key=lambda pair: (pair[0], pair[1].created_at),
     )[:limit]
     return [_public_out(row, catalog, locale, distance) for distance, row in found]
 
@@ -306,6 +316,10 @@ async def followed(
     return [_public_out(row, catalog, locale) for row in rows]
 
 
+def public_point(lat: float, lng: float) -> tuple[float, float]:
+    return round(lat, PUBLIC_DECIMALS), round(lng, PUBLIC_DECIMALS)
+
+
 def _public_out(
     row: Row[Any], catalog: CatalogSnapshot, locale: str, distance: float | None = None
 ) -> PublicRequestOut:
@@ -317,7 +331,7 @@ def _public_out(
         category_name=category_name(category, locale) if category else None,
         status=row.status,
         status_name=translate(f"status.{row.status}", locale),
-        location=LocationOut(lat=round(row.lat, 4), lng=round(row.lng, 4)),
+        location=LocationOut(*public_point(row.lat, row.lng)),
         created_at=row.created_at,
         updated_at=row.updated_at,
         thumb_url=thumb_url(row.thumb_id) if row.thumb_id else None,

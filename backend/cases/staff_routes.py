@@ -27,6 +27,7 @@ from backend.cases.staff_schemas import (
 )
 from backend.catalog.schemas import RequestType
 from backend.deps import client_address
+from backend.edge.compression import SKIP
 from backend.errors import ApiError
 from backend.settings import Settings
 from backend.uploads.storage import ObjectNotFound, ObjectStore
@@ -163,7 +164,11 @@ class StaffCaseController(Controller):
             db_session, catalog, principal, case_id, radius_m, days, same_category, locale
         )
 
-    @get("/photos/{photo_id:uuid}/original", summary="The unstripped original of a case photo (audited)")
+    @get(
+        "/photos/{photo_id:uuid}/original",
+        summary="The unstripped original of a case photo (audited)",
+        opt=SKIP,
+    )
     async def original(
         self,
         request: Request[Any, Any, Any],

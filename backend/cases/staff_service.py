@@ -263,7 +263,7 @@ async def case_detail(
     _staff(principal)
     async with session.begin():
         case = await _get(session, case_id)
-        audit.record(session, settings, principal, "case.viewed", address, case_id=case.id)
+        audit.record(session, settings, principal.user_id, "case.viewed", address, case_id=case.id)
         return await _detail(session, catalog, case, principal, locale)
 
 
@@ -291,12 +291,14 @@ async def _detail(
         )
     ).all()
     merged_into = await session.get(Case, case.merged_into_id) if case.merged_into_id else None
+    # Inspectors and the platform act on cases too; the reporter's contact is for the desk.
+    contact = principal.has_any(*STAFF_ROLES)
     return StaffCaseOut(
         summary=(await summaries(session, catalog, [case.id], locale))[0],
         description=case.description,
         accuracy_m=case.accuracy_m,
-        contact_phone=case.contact_phone,
-        reporter=Reporter(id=str(reporter.id), kind=reporter.kind, phone=reporter.phone),
+        contact_phone=case.contact_phone if contact else None,
+        reporter=Reporter(id=str(reporter.id), kind=reporter.kind, phone=reporter.phone if contact else None),
         photos=[_staff_photo(photo) for photo in photos],
         timeline=[
             StaffTimelineEntry(
@@ -340,7 +342,9 @@ async def act(
     body: ActionIn,
     locale: str,
 ) -> StaffCaseOut:
-    _staff(principal)
+    # The workflow's table decides who takes which step (inspectors check, the platform reports back),
+    # before the case is looked up: a refused caller learns nothing of which cases exist.
+    workflow.acting_role(principal, body)
     async with session.begin():
         # Locked until commit: two dispatchers acting at once are served one after the other,
         # and the second is told its version is stale.
@@ -467,7 +471,7 @@ async def original_photo(
         audit.record(
             session,
             settings,
-            principal,
+            principal.user_id,
             "photo.original_viewed",
             address,
             case_id=photo.case_id,

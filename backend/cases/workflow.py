@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.tokens import Principal
@@ -203,16 +203,22 @@ class Context:
     at: datetime
 
 
+def acting_role(actor: Principal, body: ActionIn) -> tuple[str, str]:
+    """The action asked for and the role the actor takes it in; 403 when the table allows none of theirs."""
+    action = type(body).__struct_config__.tag
+    assert isinstance(action, str)
+    role = next((r for r in STEPS[action].roles if r in actor.roles), None)
+    if role is None:
+        raise ApiError(403, "forbidden")
+    return action, role
+
+
 async def act(
     session: AsyncSession, case: Case, actor: Principal, body: ActionIn, context: Context
 ) -> TimelineEntry:
     """Take one workflow step on a case the caller has locked (SELECT ... FOR UPDATE)."""
-    action = type(body).__struct_config__.tag
-    assert isinstance(action, str)
+    action, role = acting_role(actor, body)
     step = STEPS[action]
-    role = next((r for r in step.roles if r in actor.roles), None)
-    if role is None:
-        raise ApiError(403, "forbidden")
     if body.expected_version != case.version:
         raise ApiError(409, "stale_case", version=case.version)
     if case.status not in step.sources:
@@ -295,12 +301,16 @@ def _minor_category(catalog: CatalogSnapshot, code: str, *, active_only: bool = 
 
 
 async def _merge_into(session: AsyncSession, case: Case, target_id: uuid.UUID, at: datetime) -> Case:
-    """Link the duplicate to its original; its reporter and followers now follow the original."""
-    if target_id == case.id:
-        raise ApiError(422, "merge_into_self")
-    target = await session.get(Case, target_id)
+    """Link the duplicate to its original; its reporter and followers now follow the original.
+
+    A merge always points at an original, never at another duplicate: a target that was itself
+    merged is followed to its original, and the cases merged into this one move on with it.
+    """
+    target = await _original(session, target_id)
     if target is None:
         raise ApiError(422, "merge_target_not_found", id=str(target_id))
+    if target.id == case.id:
+        raise ApiError(422, "merge_into_self")
     if target.status not in MERGE_TARGETS:
         raise ApiError(409, "merge_target_closed", tracking_no=target.tracking_no)
     followers = set(
@@ -313,8 +323,20 @@ async def _merge_into(session: AsyncSession, case: Case, target_id: uuid.UUID, a
     for user_id in followers - already - {target.reporter_id}:
         session.add(CaseFollower(case_id=target.id, user_id=user_id, created_at=at))
     await session.execute(delete(CaseFollower).where(CaseFollower.case_id == case.id))
+    await session.execute(update(Case).where(Case.merged_into_id == case.id).values(merged_into_id=target.id))
     case.merged_into_id = target.id
     return target
+
+
+async def _original(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
+    """The case itself, or the original it was merged into; locked, so that a merge of it running at
+    the same time is seen once it commits."""
+    seen: set[uuid.UUID] = set()
+    case = await session.get(Case, case_id, with_for_update=True)
+    while case is not None and case.merged_into_id is not None and case.id not in seen:
+        seen.add(case.id)
+        case = await session.get(Case, case.merged_into_id, with_for_update=True)
+    return case
 
 
 async def _attach(session: AsyncSession, case: Case, actor: Principal, ids: list[uuid.UUID]) -> list[str]:

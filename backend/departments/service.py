@@ -68,7 +68,7 @@ async def save_department(
         audit.record(
             session,
             settings,
-            principal,
+            principal.user_id,
             "department.created" if created else "department.saved",
             address,
             subject=code,

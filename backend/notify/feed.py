@@ -9,8 +9,9 @@ yet commit) and only then given up as a rolled-back write.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.notify.models import LiveEvent
@@ -51,3 +52,8 @@ class FeedReader:
         if self._gap_seen_at is None:
             self._gap_seen_at = now
         return now - self._gap_seen_at >= GAP_WAIT
+
+
+async def prune_live_events(session: AsyncSession, before: datetime) -> int:
+    result = await session.execute(delete(LiveEvent).where(LiveEvent.occurred_at < before))
+    return result.rowcount or 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -16,15 +17,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.accounts.guards import STAFF_ROLES, require_role
 from backend.accounts.tokens import Principal
+from backend.edge.compression import SKIP
+from backend.errors import ApiError
 from backend.notify.feed import FeedReader, last_seq
 from backend.settings import Settings
 
 # A comment line this often keeps proxies from closing an idle stream.
 KEEPALIVE_SECONDS = 15.0
 RETRY_MS = 3000
+MAX_SEQ = 2**63 - 1
+_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
-@get("/api/v1/staff/stream", tags=["staff"], summary="Live case events (SSE); resume with Last-Event-ID")
+@get(
+    "/api/v1/staff/stream",
+    tags=["staff"],
+    summary="Live case events (SSE); resume with Last-Event-ID",
+    opt=SKIP,
+)
 async def staff_stream(
     state: State,
     principal: NamedDependency[Principal],
@@ -34,19 +44,23 @@ async def staff_stream(
     ] = None,
 ) -> ServerSentEvent:
     require_role(principal, *STAFF_ROLES)
-    resume = _seq(last_event_id) if last_event_id else None
+    asked = _seq(last_event_id) if last_event_id else None
     sessions: async_sessionmaker[AsyncSession] = state.sessionmaker
-    if resume is None:
-        async with sessions() as session:
-            resume = await last_seq(session)
+    async with sessions() as session:
+        newest = await last_seq(session)
+    # An id from the future (another database, a made-up one) restarts from now, not never.
+    resume = newest if asked is None else min(asked, newest)
     return ServerSentEvent(
         _events(sessions, FeedReader(resume), settings.live_poll_seconds),
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
-def _seq(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() else None
+def _seq(raw: str) -> int:
+    """An event id this stream gave out: ASCII digits within the database's 64-bit sequence."""
+    if not _DIGITS.fullmatch(raw) or int(raw) > MAX_SEQ:
+        raise ApiError(400, "invalid_last_event_id")
+    return int(raw)
 
 
 async def _events(

@@ -12,6 +12,8 @@ from litestar.params import FromPath, HeaderParameter, MultipartBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.tokens import Principal
+from backend.deps import client_address
+from backend.edge.compression import SKIP
 from backend.errors import ApiError
 from backend.settings import Settings
 from backend.uploads.schemas import UploadOut
@@ -40,7 +42,8 @@ class UploadController(Controller):
         store: NamedDependency[ObjectStore],
         settings: NamedDependency[Settings],
         idempotency_key: Annotated[
-            str | None, HeaderParameter(name="Idempotency-Key", max_length=128, required=False)
+            str | None,
+            HeaderParameter(name="Idempotency-Key", pattern=r"^[\x21-\x7e]{1,128}$", required=False),
         ] = None,
     ) -> Response[UploadOut]:
         upload = data.get("file")
@@ -54,6 +57,7 @@ class UploadController(Controller):
             settings,
             request.app.state.image_slots,
             principal.user_id,
+            client_address(request, settings),
             content,
             idempotency_key,
         )
@@ -64,7 +68,9 @@ class PhotoController(Controller):
     path = "/api/v1/photos"
     tags = ["uploads"]
 
-    @get("/{photo_id:uuid}/{rendition:str}", summary="A stripped rendition: display.jpg or thumb.jpg")
+    @get(
+        "/{photo_id:uuid}/{rendition:str}", summary="A stripped rendition: display.jpg or thumb.jpg", opt=SKIP
+    )
     async def rendition(
         self, photo_id: FromPath[uuid.UUID], rendition: FromPath[str], store: NamedDependency[ObjectStore]
     ) -> Response[bytes]:

@@ -6,13 +6,16 @@ import asyncio
 import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.errors import ApiError
+from backend.db import utcnow
+from backend.errors import ApiError, size_text
+from backend.quotas import service as quotas
 from backend.settings import Settings
 from backend.uploads.models import Photo
 from backend.uploads.pipeline import ImageRejected, ProcessedImage, process_image
@@ -53,16 +56,18 @@ async def accept_upload(
     settings: Settings,
     slots: asyncio.Semaphore,
     owner_id: uuid.UUID,
+    address: str,
     data: bytes,
     idempotency_key: str | None,
 ) -> Upload:
     if len(data) > settings.max_upload_bytes:
-        raise ApiError(413, "payload_too_large", max_mb=settings.max_upload_mb)
+        raise ApiError(413, "payload_too_large", limit=size_text(settings.max_upload_bytes))
     digest = hashlib.sha256(data).hexdigest()
     if idempotency_key:
         existing = await _by_key(session, owner_id, idempotency_key)
         if existing is not None:
             return _replay(existing, digest)
+    await _count_upload(session, settings, owner_id, address)
     # The semaphore bounds how many full-size images are in memory at once.
     async with slots:
         try:
@@ -82,13 +87,34 @@ async def accept_upload(
             session.add(photo)
     except IntegrityError:
         # A concurrent retry with the same Idempotency-Key won; keep its photo, drop ours.
-        await _delete_copies(store, photo)
+        await delete_objects(store, photo.id)
         existing = await _by_key(session, owner_id, idempotency_key) if idempotency_key else None
         if existing is None:
             raise
         return _replay(existing, digest)
     log.info("photo_uploaded", photo_id=str(photo.id), format=image.format, bytes=len(data))
     return Upload(photo, created=True)
+
+
+async def _count_upload(session: AsyncSession, settings: Settings, owner_id: uuid.UUID, address: str) -> None:
+    """Per device and per address: a retry of a stored photo (above) is not counted."""
+    now = utcnow()
+    minute = timedelta(minutes=1)
+    async with session.begin():
+        await quotas.take(
+            session,
+            quotas.bucket(settings, "upload-device", str(owner_id)),
+            settings.uploads_per_device_per_minute,
+            minute,
+            now,
+        )
+        await quotas.take(
+            session,
+            quotas.bucket(settings, "upload-address", address),
+            settings.uploads_per_address_per_minute,
+            minute,
+            now,
+        )
 
 
 def _replay(existing: Photo, digest: str) -> Upload:
@@ -136,13 +162,41 @@ async def _store_copies(store: ObjectStore, photo: Photo, original: bytes, image
         )
     except Exception as exc:
         log.error("photo_store_failed", photo_id=str(photo.id), error=type(exc).__name__)
-        await _delete_copies(store, photo)
+        await delete_objects(store, photo.id)
         raise ApiError(503, "service_unavailable") from exc
 
 
-async def _delete_copies(store: ObjectStore, photo: Photo) -> None:
-    keys = (original_key(photo.id), public_key(photo.id, "display"), public_key(photo.id, "thumb"))
+async def delete_objects(store: ObjectStore, photo_id: uuid.UUID) -> None:
+    keys = (original_key(photo_id), public_key(photo_id, "display"), public_key(photo_id, "thumb"))
     await asyncio.gather(*(store.delete(key) for key in keys), return_exceptions=True)
+
+
+async def remove_orphans(
+    session: AsyncSession, store: ObjectStore, older_than: datetime, batch: int = 500
+) -> int:
+    """Photos uploaded but never attached to a case, and their objects. Safe with several workers:
+    a row is deleted only while still unattached, and each deleted row is reported to one of them."""
+    async with session.begin():
+        candidates = list(
+            await session.scalars(
+                select(Photo.id)
+                .where(Photo.case_id.is_(None), Photo.created_at < older_than)
+                .order_by(Photo.created_at)
+                .limit(batch)
+            )
+        )
+        if not candidates:
+            return 0
+        removed = list(
+            await session.scalars(
+                delete(Photo).where(Photo.id.in_(candidates), Photo.case_id.is_(None)).returning(Photo.id)
+            )
+        )
+    # After the commit: a crash here leaves objects without a row (space), never a row without objects.
+    for photo_id in removed:
+        await delete_objects(store, photo_id)
+    log.info("orphan_photos_removed", count=len(removed))
+    return len(removed)
 
 
 def photo_gps(photo: Photo) -> GpsOut | None:

@@ -6,7 +6,6 @@ import io
 import json
 import re
 import uuid
-from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -15,7 +14,7 @@ from litestar import Litestar
 from PIL import Image
 
 from backend.accounts.models import User
-from backend.accounts.tokens import Principal, issue
+from backend.accounts.service import open_session
 from backend.settings import Settings
 
 # Inside the demo district's unit grids, and far outside them.
@@ -81,12 +80,16 @@ async def staff_headers(app: Litestar, *roles: str, username: str | None = None)
     """A staff account with these roles and a token for it (no password: login has its own tests)."""
     settings: Settings = app.state.settings
     async with app.state.sessionmaker() as session, session.begin():
-        user = User(kind="staff", username=username or f"staff-{uuid.uuid4().hex[:8]}", roles=list(roles))
+        user = User(
+            id=uuid.uuid4(),
+            kind="staff",
+            username=username or f"staff-{uuid.uuid4().hex[:8]}",
+            roles=list(roles),
+        )
         session.add(user)
-    token, _ = issue(
-        Principal(user_id=user.id, kind="staff", roles=roles), settings.secret_key, timedelta(hours=1)
-    )
-    return {"Authorization": f"Bearer {token}"}
+        await session.flush()
+        token = await open_session(session, settings, user)
+    return {"Authorization": f"Bearer {token.token}"}
 
 
 async def submit(client: httpx.AsyncClient, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:

@@ -136,7 +136,7 @@ async def test_gcj02_is_stored_as_wgs84(
         ({"category_code": "C9999"}, 422, "unknown_category"),
         ({"category_code": "C01"}, 422, "category_not_minor"),
         ({"category_code": None}, 422, "category_required"),
-        ({"description": "   \n  "}, 422, "validation_error"),
+        ({"description": "   \n  "}, 422, "blank_text"),
         ({"description": "x" * 2001}, 422, "validation_error"),
         ({"type": "gossip"}, 422, "validation_error"),
         ({"location": {"lat": 91, "lng": 120}}, 422, "validation_error"),

@@ -1,0 +1,96 @@
+"""Who is calling: the bearer token checked against its session and account at every request.
+
+Done in a middleware, before the handler's dependencies are resolved, with a short session of its
+own: one primary-key read per authenticated request buys sign-out, deactivation and role changes
+that take effect at once, on every process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.datastructures import Headers
+from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy import Select, select
+from sqlalchemy.orm import aliased
+
+from backend.accounts.models import AuthSession, User
+from backend.accounts.tokens import InvalidToken, Principal, TokenClaims, read
+from backend.db import utcnow
+from backend.errors import ApiError
+
+_INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+# A device that later verified a phone acts as that citizen from then on.
+_Citizen = aliased(User)
+
+
+def _build_lookup() -> Select[Any]:
+    return (
+        select(
+            AuthSession.revoked_at,
+            AuthSession.expires_at,
+            User.kind,
+            User.roles,
+            User.is_active,
+            _Citizen.id.label("citizen_id"),
+            _Citizen.roles.label("citizen_roles"),
+            _Citizen.is_active.label("citizen_active"),
+        )
+        .join(User, User.id == AuthSession.user_id)
+        .outerjoin(_Citizen, _Citizen.id == User.merged_into_id)
+    )
+
+
+_LOOKUP = _build_lookup()
+
+
+def invalid_token() -> ApiError:
+    return ApiError(401, "invalid_token", headers=_INVALID)
+
+
+def bearer_claims(headers: Headers, secret: str) -> TokenClaims | None:
+    header = headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise invalid_token()
+    try:
+        return read(token.strip(), secret)
+    except InvalidToken:
+        raise invalid_token() from None
+
+
+async def principal_for(state: Any, claims: TokenClaims) -> Principal:
+    async with state.sessionmaker() as session, session.begin():
+        row = (
+            await session.execute(
+                _LOOKUP.where(AuthSession.id == claims.session_id, AuthSession.user_id == claims.user_id)
+            )
+        ).one_or_none()
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or not row.is_active:
+        raise invalid_token()
+    if row.citizen_id is not None:
+        if not row.citizen_active:
+            raise invalid_token()
+        return Principal(
+            user_id=row.citizen_id,
+            kind="citizen",
+            roles=tuple(row.citizen_roles),
+            session_id=claims.session_id,
+        )
+    return Principal(
+        user_id=claims.user_id, kind=row.kind, roles=tuple(row.roles), session_id=claims.session_id
+    )
+
+
+def authentication(app: ASGIApp) -> ASGIApp:
+    """Puts the checked caller (or None) in scope["user"]; a bad token is refused here with 401."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope["litestar_app"].state
+        claims = bearer_claims(Headers.from_scope(scope), state.settings.secret_key)
+        scope["user"] = await principal_for(state, claims) if claims else None
+        await app(scope, receive, send)
+
+    return middleware

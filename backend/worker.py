@@ -1,0 +1,52 @@
+"""Maintenance jobs: removing orphan photos and pruning ledgers that only matter for a while.
+
+Every job is safe to run in several workers at once (each deletes only rows that still qualify,
+in its own transaction), so the city may run `python -m backend worker` on as many machines as it
+likes; the embedded default runs the same loop inside the API process (CITY_WORKER=inline).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend.accounts.service import prune_sessions
+from backend.db import utcnow
+from backend.notify.feed import prune_live_events
+from backend.quotas.service import prune as prune_quota_hits
+from backend.settings import Settings
+from backend.uploads.service import remove_orphans
+from backend.uploads.storage import ObjectStore
+
+log = structlog.get_logger(__name__)
+
+# Staff screens resume the live feed within minutes; a week of it is plenty.
+LIVE_EVENTS_KEPT = timedelta(days=7)
+
+
+async def maintain(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], store: ObjectStore
+) -> None:
+    """One round of every job."""
+    now = utcnow()
+    async with sessions() as session:
+        await remove_orphans(session, store, now - timedelta(hours=settings.orphan_photo_hours))
+    async with sessions() as session, session.begin():
+        await prune_quota_hits(session, now)
+        await prune_sessions(session, now)
+        await prune_live_events(session, now - LIVE_EVENTS_KEPT)
+
+
+async def run_forever(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], store: ObjectStore
+) -> None:
+    """The loop: a failed round is logged and the next one comes as planned."""
+    while True:
+        try:
+            await maintain(settings, sessions, store)
+        except Exception:  # a database that is away now may be back for the next round
+            log.exception("maintenance_failed")
+        await asyncio.sleep(settings.maintenance_interval_seconds)
