@@ -9,7 +9,7 @@ PWA_SOURCES := $(shell find pwa/src -type f -not -name '*.test.ts') pwa/index.ht
 	$(wildcard i18n/*.json) $(wildcard media/icons/*) $(wildcard media/pictograms/*)
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint pwa bench migrate seed-demo clean
+.PHONY: run test lint pwa bench migrate seed-demo clean mutate
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,22 @@ bench: $(STAMP) $(PWA_BUILD)
 	$(PY) bench/seed_many.py --if-missing
 	$(PY) bench/triage.py
 	$(PY) bench/indicators.py
+
+# Mutation testing of the workflow, accounts and uploads (mutmut; settings in setup.cfg). Not part of
+# `make test`. Stops after MUTATE_MINUTES; mutants/ keeps every verdict, so the next run goes on where
+# this one stopped (delete mutants/ to start over). Ends with the score and the surviving mutants
+# (`.venv/bin/mutmut show NAME` shows one).
+MUTATE_MINUTES ?= 8
+MUTATE_CHILDREN ?= 2
+mutate: $(STAMP)
+	timeout --signal=INT --kill-after=60 $(MUTATE_MINUTES)m \
+		$(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) || test $$? -eq 124
+	@$(VENV)/bin/mutmut export-cicd-stats >/dev/null
+	@$(VENV)/bin/mutmut results | grep -v ': not checked$$' || true
+	@$(PY) -c 'import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); total = s.pop("total"); \
+		killed = s["killed"]; checked = sum(s.values()); left = {k: v for k, v in s.items() if v and k != "killed"}; \
+		print(f"mutation score: {killed} killed of {checked} checked ({100 * killed / max(checked, 1):.1f}%);", \
+		      f"not killed: {left or 0}; {total - checked} of {total} mutants not checked yet")'
 
 clean:
 	rm -rf $(VENV) .pytest_cache pwa/node_modules pwa/dist
