@@ -1,7 +1,24 @@
 import { fileURLToPath, URL } from 'node:url'
 import vue from '@vitejs/plugin-vue'
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
+
+// A font source on another origin in a stylesheet's @font-face list: Vant's icon font names a copy on a
+// CDN after its inline woff2. A phone would ask a third party for it, and the server's
+// Content-Security-Policy (font-src 'self' data:) blocks it; the inline woff2 is all a browser needs.
+const REMOTE_FONT_SOURCE = /,\s*url\(\s*["']?(?:https?:)?\/\/[^)]*\)\s*format\([^)]*\)/g
+
+function noRemoteFonts(): Plugin {
+  return {
+    name: 'city:no-remote-fonts',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/\.css($|\?)/.test(id)) return null
+      const local = code.replace(REMOTE_FONT_SOURCE, '')
+      return local === code ? null : { code: local, map: null }
+    },
+  }
+}
 
 // The API serves dist/ at "/"; icons come from the project's media/ folder.
 export default defineConfig({
@@ -18,13 +35,18 @@ export default defineConfig({
     rolldownOptions: {
       output: {
         // Staff screens go to assets/staff/, which the service worker does not precache: a citizen's
-        // phone should not download the triage desk.
+        // phone should not download the triage desk (its styles neither).
+        assetFileNames: (asset) =>
+          asset.originalFileNames.some((name) => name.startsWith('src/staff/'))
+            ? 'assets/staff/[name]-[hash][extname]'
+            : 'assets/[name]-[hash][extname]',
         chunkFileNames: (chunk) =>
           chunk.moduleIds.some((id) => id.includes('/src/staff/')) ? 'assets/staff/[name]-[hash].js' : 'assets/[name]-[hash].js',
       },
     },
   },
   plugins: [
+    noRemoteFonts(),
     vue(),
     VitePWA({
       registerType: 'autoUpdate',
@@ -52,7 +74,9 @@ export default defineConfig({
       filename: 'sw.ts',
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
-        globIgnores: ['assets/staff/**'],
+        // Never the desk; never the .br/.gz copies (scripts/precompress.mjs writes them after this
+        // build, and the server sends them in place of the file itself when the browser accepts them).
+        globIgnores: ['assets/staff/**', '**/*.br', '**/*.gz'],
       },
     }),
   ],

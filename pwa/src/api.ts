@@ -1,17 +1,10 @@
 // The API client: one anonymous device token per phone, sent with every call, in the user's language.
 import { currentLocale } from './i18n'
+import { ApiError, problemOf } from './problem'
+
+export { ApiError, problemOf }
 
 const TOKEN_KEY = 'city.token'
-
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message)
-  }
-}
 
 export function token(): string | null {
   return localStorage.getItem(TOKEN_KEY)
@@ -19,6 +12,11 @@ export function token(): string | null {
 
 export function setToken(value: string): void {
   localStorage.setItem(TOKEN_KEY, value)
+}
+
+/** Forget this phone's token; the next call registers a new anonymous device. */
+export function forgetToken(): void {
+  localStorage.removeItem(TOKEN_KEY)
 }
 
 /** "device" (anonymous) or "citizen" (phone verified), read from the token's own claims. */
@@ -55,16 +53,6 @@ export async function requestHeaders(auth: boolean, extra: Record<string, string
   const headers: Record<string, string> = { 'Accept-Language': currentLocale(), ...extra }
   if (auth) headers.Authorization = `Bearer ${await ensureToken()}`
   return headers
-}
-
-export function problemOf(status: number, body: string, fallback: string): ApiError {
-  let problem: { code?: string; detail?: string } = {}
-  try {
-    problem = JSON.parse(body)
-  } catch {
-    // not problem+json (a proxy's page, say): keep the status
-  }
-  return new ApiError(status, problem.code ?? 'http_error', problem.detail ?? fallback)
 }
 
 export async function call<T>(

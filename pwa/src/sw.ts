@@ -1,11 +1,12 @@
 /// <reference lib="webworker" />
-// The service worker: the precached app shell, cached GETs for offline reading, and Background Sync
+// The service worker: the precached app shell, some cached GETs for offline reading, and Background Sync
 // that sends the outbox when the connection returns, even after the app was closed.
 import { clientsClaim } from 'workbox-core'
 import { ExpirationPlugin } from 'workbox-expiration'
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
 import { CacheFirst, NetworkFirst } from 'workbox-strategies'
+import { apiCacheFor, isPhotoRendition, LEGACY_API_CACHE, OWN_CACHE, PHOTO_CACHE, PUBLIC_CACHE } from './cachePolicy'
 import { fetchTransport } from './outbox/http'
 import { flush } from './outbox/sender'
 import { OutboxStore } from './outbox/store'
@@ -26,20 +27,41 @@ registerRoute(
     denylist: [/^\/api\//, /^\/schema/, /^\/healthz/],
   }),
 )
-// Last-seen lists and categories open offline; fresh data wins whenever the network answers.
+// Offline reading, from an allowlist (src/cachePolicy.ts): public data, and the citizen's own requests
+// (emptied at sign-out). Nothing of the staff desk, admin, audit, stats or auth, and nothing asked for
+// with a staff token: the browser keeps Cache Storage on whatever computer ran the desk.
+const sameOrigin = (url: URL): boolean => url.origin === self.location.origin
+const cacheFor = ({ url, request }: { url: URL; request: Request }): string | null =>
+  sameOrigin(url) ? apiCacheFor(url, request.method, request.headers.get('Authorization')) : null
+// An answer the server marks no-store is never kept, whatever the path.
+const honourNoStore = {
+  cacheWillUpdate: async ({ response }: { response: Response }) =>
+    response.status === 200 && !/(^|,)\s*no-store\s*(,|$)/i.test(response.headers.get('Cache-Control') ?? '')
+      ? response
+      : null,
+}
+for (const cacheName of [PUBLIC_CACHE, OWN_CACHE]) {
+  registerRoute(
+    (options) => cacheFor(options) === cacheName,
+    new NetworkFirst({
+      cacheName,
+      networkTimeoutSeconds: 4,
+      plugins: [honourNoStore, new ExpirationPlugin({ maxEntries: 100 })],
+    }),
+  )
+}
+// Photo renditions (stripped public copies) never change under their URL.
 registerRoute(
-  ({ url, request }) =>
-    request.method === 'GET' && url.pathname.startsWith('/api/v1/') && !url.pathname.startsWith('/api/v1/photos/'),
-  new NetworkFirst({ cacheName: 'api', networkTimeoutSeconds: 4, plugins: [new ExpirationPlugin({ maxEntries: 100 })] }),
-)
-// Photo renditions never change under their URL.
-registerRoute(
-  ({ url }) => url.pathname.startsWith('/api/v1/photos/'),
+  ({ url, request }) => sameOrigin(url) && isPhotoRendition(url, request.method),
   new CacheFirst({
-    cacheName: 'photos',
-    plugins: [new ExpirationPlugin({ maxEntries: 200, maxAgeSeconds: 30 * 24 * 3600 })],
+    cacheName: PHOTO_CACHE,
+    plugins: [honourNoStore, new ExpirationPlugin({ maxEntries: 200, maxAgeSeconds: 30 * 24 * 3600 })],
   }),
 )
+// An older service worker kept every GET /api/v1/* in one cache, staff answers included: drop it.
+self.addEventListener('activate', (event) => {
+  event.waitUntil(caches.delete(LEGACY_API_CACHE))
+})
 
 async function sendOutbox(): Promise<void> {
   const store = await OutboxStore.open()

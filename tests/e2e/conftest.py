@@ -14,7 +14,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Error,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CITY_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -90,8 +98,51 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+CSP_MARK = "Content Security Policy"
+
+
+class CspWatch:
+    """Every page of the test, the ones it opens in contexts of its own included: each console message
+    and page error that mentions the Content Security Policy. The server sends the policy on the app's
+    pages; a violation anywhere fails the test at teardown."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def watch_page(self, page: Page) -> None:
+        def on_console(message: ConsoleMessage) -> None:
+            if CSP_MARK.lower() in message.text.lower():
+                self.problems.append(f"{page.url}: console {message.type}: {message.text}")
+
+        def on_error(error: Error) -> None:
+            if CSP_MARK.lower() in f"{error.name} {error.message}".lower():
+                self.problems.append(f"{page.url}: page error: {error.message}")
+
+        page.on("console", on_console)
+        page.on("pageerror", on_error)
+
+    def watch(self, context: BrowserContext) -> BrowserContext:
+        for page in context.pages:
+            self.watch_page(page)
+        context.on("page", self.watch_page)
+        return context
+
+
+@pytest.fixture(autouse=True)
+def csp_watch(browser: Browser, monkeypatch: pytest.MonkeyPatch) -> Iterator[CspWatch]:
+    watch = CspWatch()
+    new_context = browser.new_context
+    monkeypatch.setattr(
+        browser, "new_context", lambda *args, **kwargs: watch.watch(new_context(*args, **kwargs))
+    )
+    yield watch
+    assert watch.problems == [], "the Content Security Policy blocked something:\n" + "\n".join(
+        watch.problems
+    )
+
+
 @pytest.fixture
-def context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
+def context(browser: Browser, server: Server, csp_watch: CspWatch) -> Iterator[BrowserContext]:
     context = browser.new_context(
         base_url=server.base,
         viewport=PHONE,

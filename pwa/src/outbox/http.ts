@@ -1,11 +1,23 @@
 // The outbox's transport over fetch, for the service worker: no window, no localStorage, so the
 // token and language come from the queued report itself.
+import { ApiError, problemOf } from '../problem'
 import { Refused, type Transport } from './sender'
 import type { QueuedReport } from './store'
 
-/** Client errors are refusals to show the user; anything else (offline, 5xx) is tried again later. */
+/** Answers that say "not now" rather than "no": a timeout (408), too early (425), too many (429). */
+const TRY_LATER = new Set([408, 425, 429])
+
+/** A final refusal: a client error (4xx) other than those above. Sending the same report again cannot
+ * succeed, so it is parked for the user to act on. Anything else (offline, 5xx, the three above) is
+ * tried again later. */
 export function isRefusal(status: number): boolean {
-  return status >= 400 && status < 500 && status !== 408 && status !== 429
+  return status >= 400 && status < 500 && !TRY_LATER.has(status)
+}
+
+/** What a failed call means to the sender: a Refused for a final refusal, the error as it is otherwise
+ * (a network error, a 5xx, a "not now": the round stops and the report is sent again later). */
+export function refusalOf(error: unknown): unknown {
+  return error instanceof ApiError && isRefusal(error.status) ? new Refused(error.code, error.message) : error
 }
 
 async function send<T>(
@@ -20,9 +32,8 @@ async function send<T>(
     headers: { Authorization: `Bearer ${report.token}`, 'Accept-Language': report.locale, ...init.headers },
   })
   if (response.ok) return (await response.json()) as T
-  const problem = (await response.json().catch(() => ({}))) as { code?: string; detail?: string }
-  if (isRefusal(response.status)) throw new Refused(problem.code ?? 'http_error', problem.detail ?? response.statusText)
-  throw new Error(`HTTP ${response.status}`)
+  const body = await response.text().catch(() => '')
+  throw refusalOf(problemOf(response.status, body, response.statusText))
 }
 
 export const fetchTransport: Transport = {

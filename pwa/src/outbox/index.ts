@@ -1,7 +1,7 @@
 // The app's outbox: the store, a transport over the API, and the moments it sends.
-import { ApiError, call, ensureToken, problemOf, requestHeaders } from '../api'
-import { flush, type FlushResult, Refused, type Transport } from './sender'
-import { isRefusal } from './http'
+import { call, ensureToken, problemOf, requestHeaders } from '../api'
+import { refusalOf } from './http'
+import { flush, type FlushResult, type Transport } from './sender'
 import { OutboxStore, type QueuedPhoto, type QueuedReport } from './store'
 
 export interface UploadProgress {
@@ -15,10 +15,6 @@ let opened: Promise<OutboxStore> | null = null
 export function outbox(): Promise<OutboxStore> {
   opened ??= OutboxStore.open()
   return opened
-}
-
-function refusalOf(error: unknown): unknown {
-  return error instanceof ApiError && isRefusal(error.status) ? new Refused(error.code, error.message) : error
 }
 
 /** XMLHttpRequest rather than fetch: only it reports upload progress, which a slow phone needs to see. */
@@ -83,6 +79,16 @@ export async function retry(clientId: string): Promise<void> {
   const report = await store.get(clientId)
   if (report) await store.put({ ...report, refusal: undefined })
   await sendWaiting()
+}
+
+/** Reports queued under a token that was just signed out keep waiting, for the next token: the page
+ * stamps them with its own when it sends (sendWaiting), and the service worker, which cannot know
+ * that one, leaves an unstamped report for the page. */
+export async function releaseToken(value: string): Promise<void> {
+  const store = await outbox()
+  for (const report of await store.all()) {
+    if (report.token === value) await store.put({ ...report, token: '' })
+  }
 }
 
 export async function discard(clientId: string): Promise<void> {

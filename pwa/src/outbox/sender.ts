@@ -17,7 +17,8 @@ export interface Transport {
   ): Promise<{ id: string; tracking_no: string }>
 }
 
-/** A refusal from the server (4xx): sending again unchanged cannot succeed. */
+/** A final refusal from the server (a 4xx but 408, 425 and 429; see isRefusal in http.ts): sending
+ * again unchanged cannot succeed. Any other error leaves the report queued for the next round. */
 export class Refused extends Error {
   constructor(
     readonly code: string,

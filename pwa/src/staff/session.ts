@@ -1,6 +1,7 @@
 // The staff session: its own token (a shared desk computer is not a citizen's phone), and calls made with it.
 import { ApiError, call, problemOf } from '../api'
 import { currentLocale } from '../i18n'
+import { clearApiCaches, revoke } from '../signout'
 
 const TOKEN_KEY = 'city.staff_token'
 export const STAFF_ROLES = ['dispatcher', 'supervisor']
@@ -31,8 +32,13 @@ export function hasRole(role: string): boolean {
   return claims()?.roles.includes(role) ?? false
 }
 
-export function signOut(): void {
+/** End the desk's session: the token is forgotten here at once, the server revokes its session
+ * (POST /api/v1/auth/logout; a network error or a 404 does not stop the sign-out), and the caches
+ * holding API answers are deleted. */
+export async function signOut(): Promise<void> {
+  const value = localStorage.getItem(TOKEN_KEY)
   localStorage.removeItem(TOKEN_KEY)
+  await Promise.all([revoke(value), clearApiCaches().catch(() => undefined)])
 }
 
 export async function signIn(username: string, password: string): Promise<void> {
@@ -52,8 +58,12 @@ export function authHeaders(extra: Record<string, string> = {}): Record<string, 
 /** A session that ran out (staff tokens last a shift) goes back to the sign-in page, then returns here. */
 function expireOn401(error: unknown): never {
   if (error instanceof ApiError && error.status === 401) {
-    signOut()
-    window.location.assign(`/staff/login?next=${encodeURIComponent(window.location.pathname)}`)
+    // The session is over already (expired or revoked): nothing to tell the server.
+    localStorage.removeItem(TOKEN_KEY)
+    const next = `/staff/login?next=${encodeURIComponent(window.location.pathname)}`
+    void clearApiCaches()
+      .catch(() => undefined)
+      .finally(() => window.location.assign(next))
   }
   throw error
 }
