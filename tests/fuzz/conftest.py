@@ -1,0 +1,94 @@
+"""Fixtures for the schema fuzz: one account per kind of caller, the app's own error log, and a health
+check once the fuzz is done. The database, the app and the HTTP client come from tests/conftest.py."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
+from litestar import Litestar
+
+from tests.api.conftest import device_headers, staff_headers, submit, upload_photo
+from tests.fuzz import seeds
+
+# Hypothesis keeps caches (and, unless told otherwise, an example database) in `.hypothesis/`;
+# keep them out of the working tree: every run starts from the same, derandomized state.
+_hypothesis_home = tempfile.mkdtemp(prefix="city-fuzz-hypothesis-")
+atexit.register(shutil.rmtree, _hypothesis_home, ignore_errors=True)
+set_hypothesis_home_dir(_hypothesis_home)
+
+
+@pytest.fixture
+async def callers(app: Litestar, client: httpx.AsyncClient) -> dict[str, dict[str, str]]:
+    """Every generated request is sent once as each of these: no Authorization header at all, a
+    citizen's device, and one single-role staff account per role."""
+    return {
+        "anonymous": {},
+        "device": await device_headers(client),
+        "inspector": await staff_headers(app, "inspector"),
+        "dispatcher": await staff_headers(app, "dispatcher"),
+        "admin": await staff_headers(app, "admin"),
+    }
+
+
+@pytest.fixture
+async def seeded(client: httpx.AsyncClient, callers: dict[str, dict[str, str]]) -> AsyncIterator[None]:
+    """Two submitted requests and a photo of the device's, for the requests the fuzz makes to refer to
+    (tests/fuzz/seeds.py)."""
+    device = callers["device"]
+    cases = [(await submit(client, device))["id"] for _ in range(2)]
+    response = await upload_photo(client, device)
+    assert response.status_code == 201, response.text
+    seeds.KNOWN.update(
+        request_id=cases,
+        case_id=cases,
+        photo_id=[response.json()["id"]],
+        rendition=["display.jpg", "thumb.jpg"],
+        code=["SZ-MUNI", "SZ-ROAD"],
+    )
+    yield
+    seeds.KNOWN.clear()
+
+
+class ErrorLog(logging.Handler):
+    """The tracebacks the app logs while it answers (structlog renders them into `exception`)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.entries: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = record.msg if isinstance(record.msg, dict) else {}
+        text = event.get("exception")
+        if not text and record.exc_info:
+            text = logging.Formatter().formatException(record.exc_info)
+        self.entries.append(str(text or event.get("event") or record.getMessage()))
+
+    def take(self) -> list[str]:
+        taken, self.entries = self.entries, []
+        return taken
+
+
+@pytest.fixture
+def error_log(app: Litestar) -> Iterator[ErrorLog]:
+    # Requested after `app`: create_app() replaces the root logger's handlers.
+    handler = ErrorLog()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    yield handler
+    root.removeHandler(handler)
+
+
+@pytest.fixture
+async def healthy_afterwards(client: httpx.AsyncClient) -> AsyncIterator[None]:
+    """Whatever the fuzz sent, the service still passes its health check afterwards."""
+    yield
+    response = await client.get("/healthz")
+    assert response.status_code == 200, f"GET /healthz after the fuzz: {response.status_code} {response.text}"
+    assert response.json()["status"] == "ok", f"GET /healthz after the fuzz: {response.text}"

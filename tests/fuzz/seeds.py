@@ -1,0 +1,62 @@
+"""Valid starting points for the fuzz: ids that exist, and requests the app accepts.
+
+A purely random body almost never gets past validation (a known category, a point inside the demo
+district, a case in the right status), so the code behind it, and the database, would go unfuzzed.
+Mixed into the generated cases, these let one nasty value (tests/fuzz/nasty.py) reach them.
+
+`KNOWN` is filled for each test by the `seeded` fixture (tests/fuzz/conftest.py); the factories below
+read it when called, so a value always belongs to the running test's database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import strategies as st
+
+from tests.api.conftest import INSIDE, request_body
+
+# Path parameter -> values that exist in the running test's database (or are valid anyway).
+KNOWN: dict[str, list[str]] = {}
+
+Factory = Callable[[], Any]
+
+BODIES: dict[str, list[Factory]] = {
+    "POST /api/v1/requests": [lambda: request_body()],  # a fresh client_id on every call
+    "POST /api/v1/requests/{request_id}/rating": [lambda: {"score": 5, "comment": "处理得很及时，谢谢。"}],
+    "POST /api/v1/staff/cases/{case_id}/actions": [
+        lambda: {"action": "accept", "expected_version": 1, "category_code": "C0101", "note": "核实无误。"},
+        lambda: {"action": "reject", "expected_version": 1, "reason": "不属于城市管理范围。"},
+        lambda: {"action": "merge", "expected_version": 1, "target_id": KNOWN["case_id"][-1]},
+        lambda: {"action": "dispatch", "expected_version": 1, "department_code": "SZ-MUNI"},
+    ],
+    "PUT /api/v1/admin/departments/{code}": [
+        lambda: {"name_zh": "区道路养护所", "name_en": "District Road Maintenance", "phone": "0571-87000009"}
+    ],
+    "POST /api/v1/auth/login": [lambda: {"username": "dispatcher", "password": "dispatcher-demo"}],
+    "POST /api/v1/auth/otp": [lambda: {"phone": "13800000000"}],
+    "POST /api/v1/auth/otp/verify": [lambda: {"phone": "13800000000", "code": "123456"}],
+}
+
+QUERIES: dict[str, list[Factory]] = {
+    "GET /api/v1/requests/nearby": [lambda: {**INSIDE, "radius_m": 200, "category_code": "C0101"}],
+    "GET /api/v1/staff/cases": [lambda: {"status": "submitted", "q": "井盖", "category": "C01", "limit": 5}],
+    "GET /api/v1/staff/cases/counts": [
+        lambda: {"q": "井盖", "grid": "330102001001001", "department": "SZ-MUNI"}
+    ],
+    "GET /api/v1/staff/cases/geo": [lambda: {"bbox": "120.14,30.26,120.17,30.29", "q": "井盖"}],
+    "GET /api/v1/staff/cases/{case_id}/duplicates": [lambda: {"radius_m": 100, "days": 30}],
+    "GET /api/v1/stats/overview": [lambda: {"group_by": "department", "from": "2026-01-01"}],
+    "GET /api/v1/stats/overview.csv": [lambda: {"group_by": "category"}],
+    "GET /api/v1/audit": [lambda: {"case_id": KNOWN["case_id"][0], "limit": 10}],
+}
+
+
+def known(name: str) -> st.SearchStrategy[str]:
+    # Drawn as an index, so the choice is Hypothesis' (reproducible, shrinkable), the value the test's.
+    return st.integers(0, 7).map(lambda index: KNOWN[name][index % len(KNOWN[name])])
+
+
+def valid(factories: list[Factory] | None) -> st.SearchStrategy[Any] | None:
+    return None if not factories else st.sampled_from(factories).map(lambda factory: factory())
