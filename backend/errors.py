@@ -9,6 +9,7 @@ import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from sqlalchemy.exc import DBAPIError
 
 from backend.i18n import negotiate, translate
 
@@ -110,7 +111,19 @@ def size_text(size: int) -> str:
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
-    log.exception("unhandled_exception", path=request.url.path, method=request.method)
+    if isinstance(exc, DBAPIError):
+        # Not the exception's text: the database repeats the failing row in it (citizens' words,
+        # phone numbers). The statement, the error class and its SQL state are enough to find it.
+        log.error(
+            "database_error",
+            path=request.url.path,
+            method=request.method,
+            error=type(exc.orig).__name__,
+            sqlstate=getattr(exc.orig, "sqlstate", None),
+            statement=exc.statement,
+        )
+    else:
+        log.exception("unhandled_exception", path=request.url.path, method=request.method)
     return problem_response(request, ApiError(500, "internal_error"))
 
 

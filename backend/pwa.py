@@ -25,6 +25,8 @@ PRECOMPRESSED = (("br", ".br"), ("gzip", ".gz"))
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 _NOT_THE_APP = ("api/", "schema", "healthz")
+# No file system takes a longer name, and no client route has one.
+MAX_SEGMENT = 255
 # Not left to the system's mime.types: a service worker served as anything but JavaScript is refused.
 MEDIA_TYPES = {
     ".html": "text/html",
@@ -129,7 +131,7 @@ async def app_shell(
 ) -> Response[bytes | str]:
     """Files of the built PWA; any other path is a client route and gets index.html."""
     relative = path.lstrip("/")
-    if relative.startswith(_NOT_THE_APP):
+    if relative.startswith(_NOT_THE_APP) or any(len(part) > MAX_SEGMENT for part in relative.split("/")):
         raise ApiError(404, "not_found")
     root = settings.pwa_dir
     found = _app_file(root, relative) if relative else None

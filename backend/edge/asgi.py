@@ -93,25 +93,25 @@ def _forwarded_https(scope: Scope, settings: Settings) -> bool:
 
 
 async def _as_head(app: Any, scope: Scope, receive: Receive, send: Send) -> None:
-    """Answer HEAD as GET would, headers only. Once the headers are out the app is told the client
+    """Answer HEAD as GET would, headers only. Once the answer has begun the app is told the client
     left, so an endless stream (the staff live feed) ends instead of running for nobody."""
-    started = asyncio.Event()
-    finished = False
+    answered = asyncio.Event()
+    started = False
 
     async def head_send(message: Message) -> None:
-        nonlocal finished
+        nonlocal started
         if message["type"] == "http.response.start":
+            started = True
             await send(message)
-            started.set()
-        elif message["type"] == "http.response.body" and not finished:
-            finished = True
+        elif message["type"] == "http.response.body" and not answered.is_set():
+            answered.set()
             await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def head_receive() -> Message:
-        if started.is_set():
+        if answered.is_set():
             return {"type": "http.disconnect"}
         upstream = asyncio.ensure_future(receive())
-        gone = asyncio.ensure_future(started.wait())
+        gone = asyncio.ensure_future(answered.wait())
         done, _ = await asyncio.wait({upstream, gone}, return_when=asyncio.FIRST_COMPLETED)
         if upstream in done:
             gone.cancel()
@@ -120,3 +120,5 @@ async def _as_head(app: Any, scope: Scope, receive: Receive, send: Send) -> None
         return {"type": "http.disconnect"}
 
     await app({**scope, "method": "GET"}, head_receive, head_send)
+    if started and not answered.is_set():
+        await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -20,6 +20,7 @@ from backend.accounts.tokens import Principal
 from backend.edge.compression import SKIP
 from backend.errors import ApiError
 from backend.notify.feed import FeedReader, last_seq
+from backend.notify.models import LiveEvent
 from backend.settings import Settings
 
 # A comment line this often keeps proxies from closing an idle stream.
@@ -70,8 +71,11 @@ async def _events(
     yield ServerSentEventMessage(event="ready", id=reader.after, data="{}", retry=RETRY_MS)
     idle = 0.0
     while True:
-        async with sessions() as session:
-            batch = await reader.next_batch(session)
+        # Waiting comes first: a client that leaves at once (HEAD, a closed tab) ends the stream here.
+        await asyncio.sleep(poll_seconds)
+        # A client leaving mid-read must not cancel the read itself: a database connection cut off
+        # half-way is not handed back cleanly.
+        batch = await asyncio.shield(_read(sessions, reader))
         for event in batch:
             data = msgspec.json.encode({**event.payload, "occurred_at": event.occurred_at.isoformat()})
             yield ServerSentEventMessage(event=event.event_type, id=event.seq, data=data.decode())
@@ -79,4 +83,8 @@ async def _events(
         if idle >= KEEPALIVE_SECONDS:
             idle = 0.0
             yield ServerSentEventMessage(comment="keep-alive")
-        await asyncio.sleep(poll_seconds)
+
+
+async def _read(sessions: async_sessionmaker[AsyncSession], reader: FeedReader) -> list[LiveEvent]:
+    async with sessions() as session:
+        return await reader.next_batch(session)

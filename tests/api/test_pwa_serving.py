@@ -3,8 +3,10 @@ GET /api/v1/config tells the PWA its map tiles and service area."""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
+import brotli
 import httpx
 import msgspec
 import pytest
@@ -20,6 +22,9 @@ async def built_client(settings: Settings, tmp_path: Path) -> httpx.AsyncClient:
     (dist / "assets").mkdir(parents=True)
     (dist / "index.html").write_text("<!doctype html><title>shell</title>")
     (dist / "assets" / "index-abc123.js").write_text("console.log('app')")
+    # What the build writes beside each asset (pwa/scripts/precompress.mjs).
+    (dist / "assets" / "index-abc123.js.br").write_bytes(brotli.compress(b"console.log('app')"))
+    (dist / "assets" / "index-abc123.js.gz").write_bytes(gzip.compress(b"console.log('app')"))
     (dist / "sw.js").write_text("self.addEventListener('fetch', () => {})")
     (dist / "manifest.webmanifest").write_text('{"name": "城市服务"}')
     app: Litestar = create_app(msgspec.structs.replace(settings, pwa_dir=dist))
@@ -39,6 +44,28 @@ async def test_assets_are_immutable_and_the_shell_is_revalidated(built_client: h
         assert response.status_code == 200, path
         assert response.headers["cache-control"] == "no-cache", path
     assert (await built_client.get("/sw.js")).headers["content-type"] == "text/javascript; charset=utf-8"
+
+
+async def test_precompressed_copies_go_to_clients_that_take_them(built_client: httpx.AsyncClient) -> None:
+    path = "/assets/index-abc123.js"
+    raw = await built_client.get(path, headers={"Accept-Encoding": "identity"})
+    assert raw.content == b"console.log('app')" and "content-encoding" not in raw.headers
+    assert raw.headers["vary"] == "Accept-Encoding"
+    for accept, coding in (("gzip, deflate, br", "br"), ("gzip", "gzip"), ("br;q=0, gzip", "gzip")):
+        answer = await built_client.get(path, headers={"Accept-Encoding": accept})
+        assert answer.headers["content-encoding"] == coding, accept
+        assert answer.headers["vary"] == "Accept-Encoding"
+        assert answer.headers["content-type"].startswith("text/javascript")
+        # httpx decodes the coding it was sent, so the text is the file whatever came over the wire.
+        assert answer.text == "console.log('app')"
+    # The app's files are compressed once, at build, never again on the way out.
+    shell = await built_client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in shell.headers
+
+
+async def test_the_shell_is_not_a_download(built_client: httpx.AsyncClient) -> None:
+    for path in ("/", "/requests/1", "/sw.js", "/assets/index-abc123.js"):
+        assert "content-disposition" not in (await built_client.get(path)).headers, path
 
 
 async def test_client_routes_fall_back_to_the_shell(built_client: httpx.AsyncClient) -> None:

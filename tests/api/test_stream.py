@@ -117,3 +117,36 @@ async def test_a_gap_in_the_feed_is_waited_for_then_skipped(
         assert await reader.next_batch(session) == []
         monkeypatch.setattr(feed, "GAP_WAIT", 0.0)
         assert [e.seq for e in await reader.next_batch(session)] == [start + 3]
+
+
+@pytest.mark.parametrize("last_id", ["9223372036854775808", "99999999999999999999", "²", "-1", "1e3", " 12"])
+async def test_a_last_event_id_the_stream_never_sent_is_refused(
+    client: httpx.AsyncClient, app: Litestar, last_id: str
+) -> None:
+    staff = await staff_headers(app, "dispatcher")
+    response = await client.get(
+        "/api/v1/staff/stream", headers={**staff, "Last-Event-ID": last_id.encode("latin-1")}
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "invalid_last_event_id"
+
+
+async def test_an_id_from_the_future_restarts_from_now(
+    client: httpx.AsyncClient, app: Litestar, base_url: str
+) -> None:
+    staff = await staff_headers(app, "dispatcher")
+    await submit(client, await device_headers(client))
+    async with app.state.sessionmaker() as session:
+        newest = await feed.last_seq(session)
+    headers = {**staff, "Last-Event-ID": str(2**63 - 1)}
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=10) as http,
+        http.stream("GET", "/api/v1/staff/stream", headers=headers) as response,
+    ):
+        assert response.status_code == 200
+        stream = events(response)
+        ready = await anext(stream)
+        assert ready["event"] == "ready" and int(ready["id"]) == newest
+        case = await submit(client, await device_headers(client))
+        arrived = await asyncio.wait_for(anext(stream), 10)
+        assert arrived["event"] == "case.submitted" and json.loads(arrived["data"])["id"] == case["id"]

@@ -301,3 +301,42 @@ async def test_merge_links_the_duplicate_and_moves_its_followers(
     another = await submit(client, await device_headers(client))
     into_closed = await act(client, dispatcher, another["id"], "merge", 1, target_id=closed["id"])
     assert into_closed.status_code == 409 and into_closed.json()["code"] == "merge_target_closed"
+
+
+async def merged_into(app: Litestar, case_id: str) -> str | None:
+    async with app.state.sessionmaker() as session:
+        target = await session.scalar(select(Case.merged_into_id).where(Case.id == uuid.UUID(case_id)))
+    return str(target) if target else None
+
+
+async def test_merges_never_chain(client: httpx.AsyncClient, app: Litestar) -> None:
+    dispatcher = await staff_headers(app, "dispatcher")
+    a, b, c = [await submit(client, await device_headers(client)) for _ in range(3)]
+    await advance(client, dispatcher, a["id"], [("merge", {"target_id": b["id"]})])
+    await advance(client, dispatcher, b["id"], [("merge", {"target_id": c["id"]})])
+    # A followed B to C: its reporter hears of C, not of a merged case.
+    assert await merged_into(app, a["id"]) == c["id"]
+    assert await merged_into(app, b["id"]) == c["id"]
+    async with app.state.sessionmaker() as session:
+        followers = set(
+            await session.scalars(
+                select(CaseFollower.user_id).where(CaseFollower.case_id == uuid.UUID(c["id"]))
+            )
+        )
+        reporters = {
+            row
+            for row in await session.scalars(
+                select(Case.reporter_id).where(Case.id.in_([uuid.UUID(a["id"]), uuid.UUID(b["id"])]))
+            )
+        }
+    assert reporters <= followers
+
+    # A merge into a merged case goes to its original.
+    d = await submit(client, await device_headers(client))
+    detail = await advance(client, dispatcher, d["id"], [("merge", {"target_id": a["id"]})])
+    assert detail["merged_into"]["id"] == c["id"]
+
+    # And no cycle: C into A (whose original is C itself) is a merge into itself.
+    into_own_duplicate = await act(client, dispatcher, c["id"], "merge", 1, target_id=a["id"])
+    assert into_own_duplicate.status_code == 422 and into_own_duplicate.json()["code"] == "merge_into_self"
+    assert await merged_into(app, c["id"]) is None
