@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := pwa/node_modules/.installed-stamp
 PWA_BUILD := pwa/dist/index.html
-PWA_SOURCES := $(shell find pwa/src -type f -not -name '*.test.ts') pwa/index.html pwa/vite.config.ts pwa/tsconfig.json \
+PWA_SOURCES := $(shell find pwa/src pwa/scripts -type f -not -name '*.test.ts') pwa/index.html pwa/vite.config.ts \
+	pwa/tsconfig.json pwa/package.json \
 	$(wildcard i18n/*.json) $(wildcard media/icons/*) $(wildcard media/pictograms/*)
 CHROMIUM := /usr/bin/chromium
 

@@ -13,12 +13,14 @@ from backend.accounts import service
 from backend.accounts.schemas import Login, OtpRequest, OtpSent, OtpVerify, TokenOut
 from backend.accounts.tokens import Principal
 from backend.deps import client_address
+from backend.edge.caching import NO_STORE
 from backend.settings import Settings
 
 
 class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
+    cache_control = NO_STORE
 
     @post("/device", status_code=201, summary="An anonymous device token: reporting needs no personal data")
     async def device(

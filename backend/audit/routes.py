@@ -13,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.accounts.tokens import Principal
 from backend.audit import service
 from backend.audit.schemas import AuditPage
+from backend.edge.caching import NO_STORE
 
 
 class AuditController(Controller):
     path = "/api/v1/audit"
     tags = ["admin"]
+    cache_control = NO_STORE
 
     @get("/", summary="Newest audit entries, optionally of one case")
     async def entries(

@@ -8,6 +8,7 @@ from typing import Annotated
 from litestar import Controller, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +35,7 @@ class RequestController(Controller):
         "/",
         status_code=201,
         summary="Submit a request; the same client_id again returns the same request (200)",
+        responses={200: ResponseSpec(RequestOut, description="A retry: the request stored before")},
     )
     async def submit(
         self,

@@ -27,6 +27,7 @@ from backend.cases.staff_schemas import (
 )
 from backend.catalog.schemas import RequestType
 from backend.deps import client_address
+from backend.edge.caching import NO_STORE
 from backend.edge.compression import SKIP
 from backend.errors import ApiError
 from backend.settings import Settings
@@ -77,6 +78,7 @@ def _bbox(raw: str) -> tuple[float, float, float, float]:
 class StaffCaseController(Controller):
     path = "/api/v1/staff"
     tags = ["staff"]
+    cache_control = NO_STORE
     dependencies = {"filters": Provide(case_filter, sync_to_thread=False)}
 
     @get("/cases", summary="The triage queue: filtered, sorted, keyset-paginated (stable while cases arrive)")
@@ -168,6 +170,8 @@ class StaffCaseController(Controller):
         "/photos/{photo_id:uuid}/original",
         summary="The unstripped original of a case photo (audited)",
         opt=SKIP,
+        # As uploaded: JPEG, PNG, WebP or HEIC.
+        media_type="image/*",
     )
     async def original(
         self,

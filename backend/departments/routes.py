@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, put
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,12 +15,14 @@ from backend.accounts.tokens import Principal
 from backend.departments import service
 from backend.departments.schemas import DepartmentIn, DepartmentList, DepartmentOut
 from backend.deps import client_address
+from backend.edge.caching import NO_STORE
 from backend.settings import Settings
 
 
 class DepartmentController(Controller):
     path = "/api/v1/departments"
     tags = ["departments"]
+    cache_control = NO_STORE
 
     @get("/", summary="Active departments a case can be dispatched to")
     async def active(
@@ -35,6 +38,7 @@ class DepartmentController(Controller):
 class DepartmentAdminController(Controller):
     path = "/api/v1/admin/departments"
     tags = ["admin"]
+    cache_control = NO_STORE
 
     @get("/", summary="Every department, retired ones included")
     async def every(
@@ -47,7 +51,11 @@ class DepartmentAdminController(Controller):
         require_role(principal, "admin")
         return await service.list_departments(db_session, locale, include_retired=include_retired)
 
-    @put("/{code:str}", summary="Create or replace a department (retire it with active=false)")
+    @put(
+        "/{code:str}",
+        summary="Create or replace a department (retire it with active=false)",
+        responses={201: ResponseSpec(DepartmentOut, description="A new department was created")},
+    )
     async def save(
         self,
         request: Request[Any, Any, Any],

@@ -12,6 +12,7 @@ from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.tokens import Principal
+from backend.edge.caching import NO_STORE
 from backend.settings import Settings
 from backend.stats import service
 from backend.stats.schemas import GroupBy, Overview
@@ -35,6 +36,7 @@ def period(
 class StatsController(Controller):
     path = "/api/v1/stats"
     tags = ["stats"]
+    cache_control = NO_STORE
     dependencies = {"period": Provide(period, sync_to_thread=False)}
 
     @get("/overview", summary="Indicators of the cases reported in a period (city days, both ends included)")
@@ -50,7 +52,7 @@ class StatsController(Controller):
             db_session, settings, principal, period.date_from, period.date_to, period.group_by, locale
         )
 
-    @get("/overview.csv", summary="The same indicators as CSV (UTF-8 with BOM)")
+    @get("/overview.csv", summary="The same indicators as CSV (UTF-8 with BOM)", media_type="text/csv")
     async def overview_csv(
         self,
         principal: NamedDependency[Principal],

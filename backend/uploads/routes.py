@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, MultipartBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +33,7 @@ class UploadController(Controller):
         "/",
         summary="Upload a photo (JPEG, PNG, WebP, HEIC); the answer's gps is for the uploader only",
         status_code=201,
+        responses={200: ResponseSpec(UploadOut, description="A retry under the same Idempotency-Key")},
     )
     async def upload(
         self,
@@ -69,7 +71,10 @@ class PhotoController(Controller):
     tags = ["uploads"]
 
     @get(
-        "/{photo_id:uuid}/{rendition:str}", summary="A stripped rendition: display.jpg or thumb.jpg", opt=SKIP
+        "/{photo_id:uuid}/{rendition:str}",
+        summary="A stripped rendition: display.jpg or thumb.jpg",
+        opt=SKIP,
+        media_type="image/jpeg",
     )
     async def rendition(
         self, photo_id: FromPath[uuid.UUID], rendition: FromPath[str], store: NamedDependency[ObjectStore]
