@@ -51,6 +51,7 @@ test: lint $(PWA_BUILD) $(CHROMIUM)
 bench: $(STAMP) $(PWA_BUILD)
 	$(PY) bench/photo_pipeline.py
 	$(PY) bench/create_request.py
+	$(PY) bench/login_storm.py
 	$(PY) bench/pwa_size.py
 	$(PY) bench/seed_many.py --if-missing
 	$(PY) bench/triage.py

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import math
 import re
@@ -15,7 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.models import AuthSession, OtpChallenge, User
-from backend.accounts.passwords import hash_password, needs_rehash, verify_password
+from backend.accounts.passwords import hashed, needs_rehash, verified
 from backend.accounts.schemas import ROLES, TokenOut
 from backend.accounts.sms import SmsSender, SmsSendError
 from backend.accounts.tokens import Principal, issue
@@ -240,7 +239,7 @@ async def login(
         )
     if wait:
         quotas.refuse(wait, "login_throttled")
-    ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
+    ok = await verified(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
         async with session.begin():
             quotas.record(session, by_user, now)
@@ -254,11 +253,7 @@ async def login(
                 details={"reason": "inactive" if ok and user else "credentials"},
             )
         raise ApiError(401, "invalid_credentials")
-    rehashed = (
-        await asyncio.to_thread(hash_password, password)
-        if user.password_hash and needs_rehash(user.password_hash)
-        else None
-    )
+    rehashed = await hashed(password) if user.password_hash and needs_rehash(user.password_hash) else None
     async with session.begin():
         await quotas.forget(session, by_user)
         if rehashed:
@@ -285,7 +280,7 @@ async def create_staff_user(session: AsyncSession, username: str, password: str,
         raise ValueError(
             f"unknown roles: {', '.join(unknown) or '(none given)'}; choose from {', '.join(ROLES)}"
         )
-    password_hash = await asyncio.to_thread(hash_password, password)
+    password_hash = await hashed(password)
     async with session.begin():
         user = await session.scalar(select(User).where(User.username == username))
         if user is None:

@@ -12,6 +12,7 @@ import msgspec
 from litestar import Litestar
 from sqlalchemy import func, select, update
 
+from backend.accounts import passwords
 from backend.accounts import service as accounts
 from backend.accounts.models import AuthSession
 from backend.accounts.service import create_staff_user
@@ -106,13 +107,13 @@ async def test_passwords_are_checked_off_the_event_loop(
 ) -> None:
     await make_staff(app)
     threads: list[bool] = []
-    real = accounts.verify_password
+    real = passwords.verify_password
 
     def spy(password_hash: str | None, password: str) -> bool:
         threads.append(threading.current_thread() is threading.main_thread())
         return real(password_hash, password)
 
-    monkeypatch.setattr(accounts, "verify_password", spy)  # type: ignore[attr-defined]
+    monkeypatch.setattr(passwords, "verify_password", spy)  # type: ignore[attr-defined]
     await login(client, "zhang", "wrong")
     await login(client, "zhang", "correct horse")
     assert threads == [False, False], "argon2 ran on the event loop's thread"
