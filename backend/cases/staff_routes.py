@@ -189,4 +189,4 @@ class StaffCaseController(Controller):
             )
         except ObjectNotFound:
             raise ApiError(404, "not_found") from None
-        return Response(data, media_type=media_type, headers={"Cache-Control": "private, no-store"})
+        return Response(data, media_type=media_type)

@@ -5,4 +5,4 @@ from __future__ import annotations
 
 from litestar.datastructures import CacheControlHeader
 
-NO_STORE = CacheControlHeader(no_store=True)
+NO_STORE = CacheControlHeader(private=True, no_store=True)

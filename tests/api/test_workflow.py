@@ -6,15 +6,23 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
-from typing import Any
 
 import httpx
 from litestar import Litestar
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from backend.catalog.models import Category
 from backend.models import Case, CaseFollower, LiveEvent, OutboxEvent, Photo, TimelineEntry
-from tests.api.conftest import act, advance, device_headers, staff_headers, submit, upload_photo
+from tests.api.conftest import (
+    act,
+    action_fields,
+    advance,
+    device_headers,
+    put_in_status,
+    staff_headers,
+    submit,
+    upload_photo,
+)
 
 STATUSES = ("submitted", "accepted", "rejected", "merged", "dispatched", "in_progress", "handled", "closed")
 # The GLOSSARY's state machine, written out independently of backend.cases.workflow.STEPS.
@@ -36,33 +44,6 @@ ACTIONS = sorted({action for _, action in EXPECTED})
 ALL_ROLES = ("dispatcher", "supervisor", "inspector", "integration")
 
 
-def fields_for(action: str, target_id: str) -> dict[str, Any]:
-    """A complete, valid body for each action."""
-    return {
-        "accept": {},
-        "reject": {"reason": "不属于城市管理范围"},
-        "merge": {"target_id": target_id},
-        "dispatch": {"department_code": "SZ-MUNI"},
-        "start": {},
-        "handle": {"note": "已更换井盖"},
-        "check_pass": {},
-        "check_fail": {"reason": "井盖仍有晃动"},
-        "reopen": {"reason": "市民反映问题复发"},
-        "return": {"reason": "不属于本平台处置范围"},
-    }[action]
-
-
-async def put_in_status(app: Litestar, case_id: str, status: str) -> int:
-    """Set a case straight into a status, with the fields that status implies; returns its version."""
-    now = (await fetch_case(app, case_id)).created_at
-    values: dict[str, Any] = {"status": status, "version": 5}
-    if status in ("dispatched", "in_progress", "handled", "closed"):
-        values |= {"department_code": "SZ-MUNI", "deadline_at": now + timedelta(hours=24), "accepted_at": now}
-    async with app.state.sessionmaker() as session, session.begin():
-        await session.execute(update(Case).where(Case.id == uuid.UUID(case_id)).values(**values))
-    return 5
-
-
 async def fetch_case(app: Litestar, case_id: str) -> Case:
     async with app.state.sessionmaker() as session:
         case = await session.get(Case, uuid.UUID(case_id))
@@ -80,7 +61,7 @@ async def test_every_status_and_action_pair(client: httpx.AsyncClient, app: Lite
             case = await submit(client, citizen)
             version = await put_in_status(app, case["id"], status)
             response = await act(
-                client, everyone, case["id"], action, version, **fields_for(action, target["id"])
+                client, everyone, case["id"], action, version, **action_fields(action, target["id"])
             )
             expected = EXPECTED.get((status, action))
             if expected is None:

@@ -8,16 +8,13 @@ the case."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
-from typing import Any
 
 import httpx
 import pytest
 from litestar import Litestar
-from sqlalchemy import update
 
 from backend.models import Case
-from tests.api.conftest import act, device_headers, staff_headers, submit
+from tests.api.conftest import act, action_fields, device_headers, put_in_status, staff_headers, submit
 
 ROLES = ("citizen", "inspector", "dispatcher", "supervisor", "admin", "integration")
 
@@ -34,43 +31,6 @@ TABLE: dict[str, tuple[str, str, frozenset[str]]] = {
     "reopen": ("closed", "accepted", frozenset({"supervisor"})),
     "return": ("accepted", "submitted", frozenset({"integration"})),
 }
-START_VERSION = 7
-
-
-def body_fields(action: str, target_id: str) -> dict[str, Any]:
-    return {
-        "accept": {},
-        "reject": {"reason": "不属于城市管理范围"},
-        "merge": {"target_id": target_id},
-        "dispatch": {"department_code": "SZ-MUNI"},  # a demo department
-        "start": {},
-        "handle": {"note": "已更换井盖"},
-        "check_pass": {},
-        "check_fail": {"reason": "井盖仍有晃动"},
-        "reopen": {"reason": "市民反映问题复发"},
-        "return": {"reason": "不属于本平台处置范围"},
-    }[action]
-
-
-async def place(app: Litestar, case_id: str, status: str) -> None:
-    """Put a case straight into a status with the fields that status implies, at START_VERSION."""
-    async with app.state.sessionmaker() as session, session.begin():
-        case = await session.get(Case, uuid.UUID(case_id))
-        assert case is not None
-        values: dict[str, Any] = {"status": status, "version": START_VERSION}
-        if status != "submitted":
-            values["accepted_at"] = case.created_at
-        if status in ("dispatched", "in_progress", "handled", "closed"):
-            values |= {
-                "department_code": "SZ-MUNI",
-                "dispatched_at": case.created_at,
-                "deadline_at": case.created_at + timedelta(hours=24),
-            }
-        if status in ("handled", "closed"):
-            values["handled_at"] = case.created_at
-        if status == "closed":
-            values["closed_at"] = case.created_at
-        await session.execute(update(Case).where(Case.id == case.id).values(**values))
 
 
 async def stored(app: Litestar, case_id: str) -> tuple[str, int]:
@@ -98,21 +58,21 @@ async def try_cell(
     """Take one action as one role on a fresh case in the action's source status; None if right."""
     source, target, allowed = TABLE[action]
     case = await submit(client, reporter)
-    await place(app, case["id"], source)
+    version = await put_in_status(app, case["id"], source)
 
-    response = await act(client, headers, case["id"], action, START_VERSION, **body_fields(action, target_id))
+    response = await act(client, headers, case["id"], action, version, **action_fields(action, target_id))
 
     now = await stored(app, case["id"])
     got = f"{response.status_code} {response.json().get('code', '')}".strip()
     if role in allowed:
         if response.status_code != 200:
             return f"{action} by {role}: {got}, want 200 (case stayed {now})"
-        if response.json()["summary"]["status"] != target or now != (target, START_VERSION + 1):
+        if response.json()["summary"]["status"] != target or now != (target, version + 1):
             return f"{action} by {role}: answered {response.json()['summary']['status']}, stored {now}"
     else:
         if response.status_code != 403 or response.json().get("code") != "forbidden":
             return f"{action} by {role}: {got}, want 403 forbidden"
-        if now != (source, START_VERSION):
+        if now != (source, version):
             return f"{action} by {role}: refused, but the case is now {now}"
     return None
 
