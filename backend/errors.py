@@ -110,7 +110,15 @@ def size_text(size: int) -> str:
     return f"{size // (1024 * 1024)} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
 
 
+# Deadlock and serialization failure: two writers met (say, two cases merged into each other at
+# once); the database rolled one back, and the same request again will go through.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        log.warning("concurrent_update", path=request.url.path, sqlstate=exc.orig.sqlstate)  # type: ignore[union-attr]
+        return problem_response(request, ApiError(409, "concurrent_update"))
     if isinstance(exc, DBAPIError):
         # Not the exception's text: the database repeats the failing row in it (citizens' words,
         # phone numbers). The statement, the error class and its SQL state are enough to find it.

@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import httpx
+import pytest
 from litestar import Litestar
 from sqlalchemy import select
 
+from backend.cases import workflow
 from backend.catalog.models import Category
 from backend.models import Case, CaseFollower, LiveEvent, OutboxEvent, Photo, TimelineEntry
 from tests.api.conftest import (
@@ -321,3 +324,48 @@ async def test_merges_never_chain(client: httpx.AsyncClient, app: Litestar) -> N
     into_own_duplicate = await act(client, dispatcher, c["id"], "merge", 1, target_id=a["id"])
     assert into_own_duplicate.status_code == 422 and into_own_duplicate.json()["code"] == "merge_into_self"
     assert await merged_into(app, c["id"]) is None
+
+
+async def test_two_cases_merged_into_each_other_at_once_make_no_cycle(
+    client: httpx.AsyncClient, app: Litestar
+) -> None:
+    dispatcher = await staff_headers(app, "dispatcher")
+    a, b = [await submit(client, await device_headers(client)) for _ in range(2)]
+    answers = await asyncio.gather(
+        act(client, dispatcher, a["id"], "merge", 1, target_id=b["id"]),
+        act(client, dispatcher, b["id"], "merge", 1, target_id=a["id"]),
+    )
+    codes = sorted((r.status_code, r.json().get("code")) for r in answers)
+    # One goes through; the other met it head-on (PostgreSQL breaks the deadlock: try again) or came
+    # second and found its target merged into itself.
+    assert codes[0][0] == 200, codes
+    assert codes[1] in ((409, "concurrent_update"), (422, "merge_into_self")), codes
+    targets = {await merged_into(app, a["id"]), await merged_into(app, b["id"])}
+    assert targets in ({b["id"], None}, {a["id"], None}), "a merge cycle formed"
+
+
+async def test_a_deadlock_between_two_merges_is_a_409_to_retry(
+    client: httpx.AsyncClient, app: Litestar, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both merges lock their own case, then wait for each other's: PostgreSQL breaks the deadlock by
+    rolling one back, which must reach its caller as 409 concurrent_update, not a 500."""
+    if not app.state.settings.resolved_database_url.startswith("postgresql"):
+        pytest.skip("SQLite runs one writer at a time: two merges cannot hold a case each")
+    dispatcher = await staff_headers(app, "dispatcher")
+    a, b = [await submit(client, await device_headers(client)) for _ in range(2)]
+    both_locked = asyncio.Barrier(2)
+    original = workflow._original
+
+    async def after_both_locked(session: Any, case_id: uuid.UUID) -> Any:
+        await asyncio.wait_for(both_locked.wait(), 5)
+        return await original(session, case_id)
+
+    monkeypatch.setattr(workflow, "_original", after_both_locked)
+    answers = await asyncio.gather(
+        act(client, dispatcher, a["id"], "merge", 1, target_id=b["id"]),
+        act(client, dispatcher, b["id"], "merge", 1, target_id=a["id"]),
+    )
+    codes = sorted((r.status_code, r.json().get("code")) for r in answers)
+    assert codes == [(200, None), (409, "concurrent_update")], codes
+    targets = {await merged_into(app, a["id"]), await merged_into(app, b["id"])}
+    assert targets in ({b["id"], None}, {a["id"], None})
