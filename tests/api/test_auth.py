@@ -13,10 +13,11 @@ from sqlalchemy import select
 
 from backend.accounts.models import OtpChallenge, User
 from backend.accounts.service import create_staff_user
+from backend.accounts.tokens import read
 from backend.logs import json_formatter
-from backend.models import Case
+from backend.models import Case, CaseFollower, Photo
 from backend.settings import Settings
-from tests.api.conftest import device_headers, last_code, request_body, sms_codes
+from tests.api.conftest import device_headers, last_code, request_body, sms_codes, submit, upload_photo
 
 PHONE = "13812345678"
 
@@ -59,6 +60,66 @@ async def test_otp_login_moves_the_devices_requests(
     # A code is good once.
     reused = await client.post("/api/v1/auth/otp/verify", json={"phone": PHONE, "code": code})
     assert reused.status_code == 422 and reused.json()["code"] == "otp_invalid"
+
+
+async def test_phone_sign_in_moves_only_this_devices_photos_and_follows(
+    client: httpx.AsyncClient, app: Litestar, settings: Settings
+) -> None:
+    this, other = await device_headers(client), await device_headers(client)
+    mine = (await upload_photo(client, this)).json()["id"]
+    theirs = (await upload_photo(client, other)).json()["id"]
+    followed_by_both = await submit(client, await device_headers(client))
+    followed_by_this = await submit(client, await device_headers(client))
+    for headers, case in ((this, followed_by_both), (other, followed_by_both), (this, followed_by_this)):
+        assert (
+            await client.post(f"/api/v1/requests/{case['id']}/follow", headers=headers)
+        ).status_code == 200
+    # The citizen already follows one of them from another phone.
+    await client.post("/api/v1/auth/otp", json={"phone": PHONE})
+    first_phone = await client.post(
+        "/api/v1/auth/otp/verify", json={"phone": PHONE, "code": last_code(settings, PHONE)}
+    )
+    citizen_id = uuid.UUID(first_phone.json()["user_id"])
+    citizen = {"Authorization": f"Bearer {first_phone.json()['token']}"}
+    assert (
+        await client.post(f"/api/v1/requests/{followed_by_both['id']}/follow", headers=citizen)
+    ).status_code == 200
+
+    # A second code for the same phone, as if a few minutes had passed.
+    async with app.state.sessionmaker() as session, session.begin():
+        for challenge in await session.scalars(select(OtpChallenge)):
+            challenge.created_at -= timedelta(minutes=5)
+    await client.post("/api/v1/auth/otp", json={"phone": PHONE})
+    verified = await client.post(
+        "/api/v1/auth/otp/verify", json={"phone": PHONE, "code": last_code(settings, PHONE)}, headers=this
+    )
+    assert verified.status_code == 200 and uuid.UUID(verified.json()["user_id"]) == citizen_id
+
+    this_id = await user_of(app, this)
+    other_id = await user_of(app, other)
+    async with app.state.sessionmaker() as session:
+        owners = dict((await session.execute(select(Photo.id, Photo.owner_id))).all())
+        follows = sorted(
+            (str(case_id), user_id == citizen_id, user_id == other_id)
+            for case_id, user_id in (
+                await session.execute(select(CaseFollower.case_id, CaseFollower.user_id))
+            ).all()
+        )
+    assert owners[uuid.UUID(mine)] == citizen_id and owners[uuid.UUID(theirs)] == other_id
+    assert this_id not in owners.values()
+    # Each case followed once by the citizen (no duplicate row), the other phone's follow untouched.
+    assert follows == sorted(
+        [
+            (followed_by_both["id"], True, False),
+            (followed_by_both["id"], False, True),
+            (followed_by_this["id"], True, False),
+        ]
+    )
+
+
+async def user_of(app: Litestar, headers: dict[str, str]) -> uuid.UUID:
+    token = headers["Authorization"].split()[1]
+    return read(token, app.state.settings.secret_key).user_id
 
 
 async def test_the_same_phone_is_the_same_citizen(

@@ -12,12 +12,16 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import func, select
 
+from backend.accounts.models import AuthSession
 from backend.db import utcnow
+from backend.notify.models import LiveEvent
+from backend.quotas.models import QuotaHit
+from backend.quotas.service import LONGEST_WINDOW
 from backend.uploads.models import Photo
 from backend.uploads.service import original_key, public_key
 from backend.uploads.storage import ObjectNotFound
-from backend.worker import maintain
-from tests.api.conftest import device_headers, submit, upload_photo
+from backend.worker import LIVE_EVENTS_KEPT, maintain
+from tests.api.conftest import act, device_headers, staff_headers, submit, upload_photo
 
 
 def tighten(app: Litestar, **limits: int) -> None:
@@ -47,6 +51,10 @@ async def test_uploads_per_address(client: httpx.AsyncClient, app: Litestar) -> 
         assert (await upload_photo(client, await device_headers(client))).status_code == 201
     refused = await upload_photo(client, await device_headers(client))
     assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    # Another address is another count.
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.4", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://city.test") as elsewhere:
+        assert (await upload_photo(elsewhere, await device_headers(elsewhere))).status_code == 201
 
 
 async def test_device_tokens_per_address(client: httpx.AsyncClient, app: Litestar) -> None:
@@ -96,3 +104,34 @@ async def test_orphan_photos_are_removed_with_their_objects(client: httpx.AsyncC
     assert await stored(app, fresh) and await stored(app, used)
     # The attached one still shows.
     assert (await client.get(f"/api/v1/photos/{used}/thumb.jpg")).status_code == 200
+
+
+async def test_maintenance_prunes_only_what_has_expired(client: httpx.AsyncClient, app: Litestar) -> None:
+    old, live = await device_headers(client), await device_headers(client)
+    case = await submit(client, live)
+    staff = await staff_headers(app, "dispatcher")
+    now = utcnow()
+    async with app.state.sessionmaker() as session, session.begin():
+        sessions = list(await session.scalars(select(AuthSession).order_by(AuthSession.created_at)))
+        sessions[0].expires_at = now - timedelta(minutes=1)
+        session.add_all(
+            [
+                QuotaHit(bucket="stale", created_at=now - LONGEST_WINDOW - timedelta(minutes=1)),
+                QuotaHit(bucket="recent", created_at=now - timedelta(minutes=1)),
+            ]
+        )
+        for event in await session.scalars(select(LiveEvent)):
+            event.occurred_at = now - LIVE_EVENTS_KEPT - timedelta(minutes=1)
+    await act(client, staff, case["id"], "accept", 1)
+
+    await maintain(app.state.settings, app.state.sessionmaker, app.state.store)
+
+    async with app.state.sessionmaker() as session:
+        left_sessions = list(await session.scalars(select(AuthSession.id)))
+        buckets = set(await session.scalars(select(QuotaHit.bucket)))
+        events = list(await session.scalars(select(LiveEvent.event_type)))
+    assert sessions[0].id not in left_sessions and len(left_sessions) == len(sessions) - 1
+    assert "stale" not in buckets and "recent" in buckets
+    assert events == ["case.accepted"]
+    assert (await client.get("/api/v1/requests", headers=live)).status_code == 200
+    assert (await client.get("/api/v1/requests", headers=old)).status_code == 401

@@ -274,7 +274,9 @@ async def test_rating_only_once_and_only_when_closed(
     rated = await client.post(url, json={"score": 4, "comment": "处理及时"}, headers=device)
     assert rated.status_code == 200, rated.text
     assert rated.json()["rating"]["score"] == 4
-    assert rated.json()["timeline"][-1]["action"] == "rate"
+    assert rated.json()["rating"]["comment"] == "处理及时"
+    last = rated.json()["timeline"][-1]
+    assert (last["action"], last["actor_role"], last["note"]) == ("rate", "citizen", "处理及时")
     again = await client.post(url, json={"score": 1}, headers=device)
     assert again.status_code == 409
     assert again.json()["code"] == "already_rated"

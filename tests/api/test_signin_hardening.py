@@ -169,3 +169,15 @@ async def test_an_old_device_token_files_with_the_citizen_after_phone_sign_in(
     assert [i["id"] for i in (await client.get("/api/v1/requests", headers=device)).json()["items"]] == [
         i["id"] for i in mine
     ]
+
+
+async def test_sign_out_ends_only_that_session(client: httpx.AsyncClient, app: Litestar) -> None:
+    await make_staff(app)
+    await make_staff(app, "li", "another pass")
+    desk = {"Authorization": f"Bearer {(await login(client, 'zhang', 'correct horse')).json()['token']}"}
+    tablet = {"Authorization": f"Bearer {(await login(client, 'zhang', 'correct horse')).json()['token']}"}
+    colleague = {"Authorization": f"Bearer {(await login(client, 'li', 'another pass')).json()['token']}"}
+    assert (await client.post("/api/v1/auth/logout", headers=desk)).status_code == 204
+    assert (await client.get("/api/v1/staff/cases", headers=desk)).status_code == 401
+    for still_in in (tablet, colleague):
+        assert (await client.get("/api/v1/staff/cases", headers=still_in)).status_code == 200
