@@ -109,8 +109,11 @@ def accepted_encodings(header: str | None) -> set[str]:
     accepted = set()
     for item in (header or "").split(","):
         coding, _, params = item.strip().partition(";")
-        quality = params.strip().removeprefix("q=")
-        if coding and quality not in ("0", "0.0", "0.00", "0.000"):
+        try:
+            quality = float(params.strip().removeprefix("q=")) if params.strip() else 1.0
+        except ValueError:
+            quality = 0.0
+        if coding and quality > 0:
             accepted.add(coding.strip().lower())
     return accepted
 
