@@ -21,6 +21,7 @@ from playwright.sync_api import (
     Error,
     Page,
     Playwright,
+    expect,
     sync_playwright,
 )
 
@@ -221,3 +222,22 @@ def close_through_api(page: Page, case_id: str) -> None:
         )
         assert answer.status == 200, answer.text()
         version = answer.json()["summary"]["version"]
+
+
+def desk_sign_in(desk: Page, server: Server, username: str, password: str) -> None:
+    """Sign in to the staff desk from its sign-in page (where /staff sends anyone not signed in)."""
+    if "/staff/login" not in desk.url:
+        desk.goto("/staff")
+        expect(desk).to_have_url(f"{server.base}/staff/login?next=/staff")
+    desk.locator("input[name=username]").fill(username)
+    desk.locator("input[name=password]").fill(password)
+    desk.locator("button[type=submit]").click()
+    expect(desk).to_have_url(f"{server.base}/staff")
+
+
+def open_queued_case(desk: Page, case_id: str) -> None:
+    """Wait for a new case's row in the queue (it comes by the live feed) and open it."""
+    row = desk.locator(f'tr[data-case="{case_id}"]')
+    expect(row).to_be_visible(timeout=15_000)
+    row.locator("a").click()
+    expect(desk.locator("[data-test=case-status]")).to_have_text("待受理")

@@ -13,7 +13,7 @@ import time
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import Server, phone_token, report_through_api
+from tests.e2e.conftest import Server, desk_sign_in, open_queued_case, phone_token, report_through_api
 
 pytestmark = pytest.mark.e2e
 DESK = {"width": 1280, "height": 800}
@@ -107,14 +107,8 @@ def test_the_desk_keeps_no_staff_answer_and_its_sign_out_clears_the_caches(
         device = desk.request.post("/api/v1/auth/device").json()["token"]
         created = report_through_api(desk, device, "井盖被偷走了，很危险", contact_phone=REPORTER_PHONE)
 
-        desk.locator("input[name=username]").fill("dispatcher")
-        desk.locator("input[name=password]").fill("dispatcher-demo")
-        desk.locator("button[type=submit]").click()
-        expect(desk).to_have_url(f"{server.base}/staff")
-        row = desk.locator(f'tr[data-case="{created["id"]}"]')
-        expect(row).to_be_visible(timeout=15_000)
-        row.locator("a").click()
-        expect(desk.locator("[data-test=case-status]")).to_have_text("待受理")
+        desk_sign_in(desk, server, "dispatcher", "dispatcher-demo")
+        open_queued_case(desk, created["id"])
         expect(desk.locator(".case")).to_contain_text(REPORTER_PHONE)  # the desk did get the phone number
         desk.locator("nav a").nth(1).click()  # the map: /staff/cases/geo
         expect(desk.locator(".map-bar")).to_be_visible()

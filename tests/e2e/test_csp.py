@@ -12,7 +12,14 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
-from tests.e2e.conftest import CspWatch, Server, phone_token, report_through_api
+from tests.e2e.conftest import (
+    CspWatch,
+    Server,
+    desk_sign_in,
+    open_queued_case,
+    phone_token,
+    report_through_api,
+)
 
 pytestmark = pytest.mark.e2e
 DESK = {"width": 1280, "height": 800}
@@ -102,15 +109,8 @@ def test_every_screen_runs_under_the_policy(
     expect(page.get_by_text("Send code")).to_be_visible()
     page.get_by_text("中文").click()
 
-    page.goto("/staff")
-    page.locator("input[name=username]").fill("supervisor")
-    page.locator("input[name=password]").fill("supervisor-demo")
-    page.locator("button[type=submit]").click()
-    expect(page).to_have_url(f"{server.base}/staff")
-    row = page.locator(f'tr[data-case="{created["id"]}"]')
-    expect(row).to_be_visible(timeout=15_000)
-    row.locator("a").click()
-    expect(page.locator("[data-test=case-status]")).to_have_text("待受理")
+    desk_sign_in(page, server, "supervisor", "supervisor-demo")
+    open_queued_case(page, created["id"])
     expect(page.locator(".case")).to_contain_text("13912340003")
     page.locator("nav a").nth(1).click()
     expect(page.locator(".staff-map .leaflet-interactive, .staff-map .marker-cluster").first).to_be_visible()

@@ -6,26 +6,17 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import Server, phone_token, report_through_api
+from tests.e2e.conftest import Server, desk_sign_in, phone_token, report_through_api
 
 pytestmark = pytest.mark.e2e
 DESK = {"width": 1280, "height": 800}
-
-
-def sign_in(desk: Page, server: Server, username: str, password: str) -> None:
-    desk.goto("/staff")
-    expect(desk).to_have_url(f"{server.base}/staff/login?next=/staff")
-    desk.locator("input[name=username]").fill(username)
-    desk.locator("input[name=password]").fill(password)
-    desk.locator("button[type=submit]").click()
-    expect(desk).to_have_url(f"{server.base}/staff")
 
 
 def test_dispatcher_triages_a_new_report_live(browser: Browser, server: Server, page: Page) -> None:
     desk_context = browser.new_context(base_url=server.base, viewport=DESK, locale="zh-CN")
     desk = desk_context.new_page()
     try:
-        sign_in(desk, server, "dispatcher", "dispatcher-demo")
+        desk_sign_in(desk, server, "dispatcher", "dispatcher-demo")
         expect(desk.locator(".live.on")).to_be_visible()
 
         # A citizen reports from a phone while the queue is open.
@@ -62,7 +53,7 @@ def test_map_and_indicators_show_the_cases(browser: Browser, server: Server) -> 
     )
     desk = context.new_page()
     try:
-        sign_in(desk, server, "supervisor", "supervisor-demo")
+        desk_sign_in(desk, server, "supervisor", "supervisor-demo")
         token = desk.evaluate("() => localStorage.getItem('city.staff_token')")
         headers = {"Authorization": f"Bearer {token}"}
         open_cases = desk.request.get("/api/v1/staff/cases/counts", headers=headers).json()["counts"]
