@@ -18,7 +18,7 @@ from backend.notify.models import LiveEvent
 from backend.quotas.models import QuotaHit
 from backend.quotas.service import LONGEST_WINDOW
 from backend.uploads.models import Photo
-from backend.uploads.service import original_key, public_key
+from backend.uploads.service import original_key, public_key, remove_orphans
 from backend.uploads.storage import ObjectNotFound
 from backend.worker import LIVE_EVENTS_KEPT, maintain
 from tests.api.conftest import act, device_headers, staff_headers, submit, upload_photo
@@ -91,9 +91,12 @@ async def test_orphan_photos_are_removed_with_their_objects(client: httpx.AsyncC
             photo.created_at = utcnow() - timedelta(hours=hours, minutes=5)
 
     # Two workers at once: each orphan is removed once, and neither fails.
-    await asyncio.gather(
-        *(maintain(app.state.settings, app.state.sessionmaker, app.state.store) for _ in range(2))
+    cutoff = utcnow() - timedelta(hours=hours)
+    counts = await asyncio.gather(
+        *(remove_orphans(app.state.sessionmaker(), app.state.store, cutoff) for _ in range(2))
     )
+    assert sorted(counts) == [0, 1]
+    assert await remove_orphans(app.state.sessionmaker(), app.state.store, cutoff) == 0
 
     async with app.state.sessionmaker() as session:
         left = {str(i) for i in await session.scalars(select(Photo.id))}
