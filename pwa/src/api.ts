@@ -61,6 +61,7 @@ export async function call<T>(
   body?: unknown,
   auth = true,
   extraHeaders: Record<string, string> = {},
+  renewed = false,
 ): Promise<T> {
   const headers = await requestHeaders(auth, extraHeaders)
   let payload: BodyInit | undefined
@@ -70,6 +71,15 @@ export async function call<T>(
     payload = JSON.stringify(body)
   }
   const response = await fetch(path, { method, headers, body: payload })
-  if (!response.ok) throw problemOf(response.status, await response.text(), response.statusText)
+  if (!response.ok) {
+    const error = problemOf(response.status, await response.text(), response.statusText)
+    // The server no longer knows this phone's token (its session ended or ran out): the phone goes on
+    // as a new anonymous device, once, rather than failing every call from now on.
+    if (auth && !renewed && error.status === 401 && error.code === 'invalid_token') {
+      forgetToken()
+      return call<T>(method, path, body, auth, extraHeaders, true)
+    }
+    throw error
+  }
   return (await response.json()) as T
 }
