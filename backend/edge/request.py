@@ -15,6 +15,7 @@ from urllib.parse import unquote_to_bytes
 
 import msgspec
 from litestar import Request
+from litestar.connection.base import empty_receive, empty_send
 from litestar.types import Message, Receive, Scope, Send
 from litestar.types.empty import Empty
 
@@ -38,7 +39,7 @@ def _patient(receive: Receive, seconds: float) -> Receive:
 
 
 class CityRequest(Request[Any, Any, Any]):
-    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, scope: Scope, receive: Receive = empty_receive, send: Send = empty_send) -> None:
         settings = scope["litestar_app"].state.settings
         super().__init__(scope, _patient(receive, settings.body_timeout_seconds), send)
 
