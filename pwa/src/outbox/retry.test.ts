@@ -5,28 +5,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ApiError, problemOf } from '../problem'
 import { fetchTransport, isRefusal, refusalOf } from './http'
 import { flush, Refused } from './sender'
-import { OutboxStore, type QueuedReport } from './store'
+import { queuedReport } from './fixtures'
+import { OutboxStore } from './store'
 
 const FINAL = [400, 401, 403, 404, 409, 413, 415, 422]
 const TRY_LATER = [408, 425, 429, 500, 502, 503, 504]
-
-function report(clientId: string): QueuedReport {
-  return {
-    clientId,
-    queuedAt: new Date().toISOString(),
-    body: {
-      type: 'complaint',
-      category_code: 'C0101',
-      description: '井盖松动',
-      location: { lat: 30.2741, lng: 120.1551 },
-      address: null,
-    },
-    photos: [{ id: `${clientId}-p0`, blob: new Blob(['photo 0'], { type: 'image/jpeg' }) }],
-    token: 'device-token',
-    locale: 'zh-CN',
-    attempts: 0,
-  }
-}
 
 function problem(status: number): Response {
   return new Response(JSON.stringify({ code: `code_${status}`, detail: `detail ${status}` }), {
@@ -86,7 +69,7 @@ describe('the service worker transport, through a whole round', () => {
 
   it.each(FINAL)('parks the report on a %i and goes on with the next one', async (status) => {
     fetchMock.mockImplementation(async () => problem(status))
-    await store.put(report('r-1'))
+    await store.put(queuedReport('r-1'))
     const result = await flush(store, fetchTransport)
     expect(result).toEqual({ sent: [], interrupted: false })
     const [parked] = await store.all()
@@ -100,7 +83,7 @@ describe('the service worker transport, through a whole round', () => {
 
   it.each(TRY_LATER)('keeps the report queued on a %i and sends it in a later round', async (status) => {
     fetchMock.mockImplementation(async () => problem(status))
-    await store.put(report('r-1'))
+    await store.put(queuedReport('r-1'))
     expect(await flush(store, fetchTransport)).toEqual({ sent: [], interrupted: true })
     const [kept] = await store.all()
     expect(kept.refusal).toBeUndefined()
@@ -118,14 +101,14 @@ describe('the service worker transport, through a whole round', () => {
 
   it('keeps the report queued when the network fails', async () => {
     fetchMock.mockRejectedValue(new TypeError('Failed to fetch'))
-    await store.put(report('r-1'))
+    await store.put(queuedReport('r-1'))
     expect((await flush(store, fetchTransport)).interrupted).toBe(true)
     expect((await store.all())[0].refusal).toBeUndefined()
   })
 
   it('keeps the report queued on a 5xx that is not problem+json (a proxy page)', async () => {
     fetchMock.mockResolvedValue(new Response('<html>Bad Gateway</html>', { status: 502, statusText: 'Bad Gateway' }))
-    await store.put(report('r-1'))
+    await store.put(queuedReport('r-1'))
     expect((await flush(store, fetchTransport)).interrupted).toBe(true)
   })
 
@@ -133,7 +116,7 @@ describe('the service worker transport, through a whole round', () => {
     fetchMock.mockImplementation(async (input) =>
       String(input).endsWith('/uploads') ? Response.json({ id: 'photo-1' }, { status: 201 }) : problem(422),
     )
-    await store.put(report('r-1'))
+    await store.put(queuedReport('r-1'))
     await flush(store, fetchTransport)
     const [parked] = await store.all()
     expect(parked.refusal?.code).toBe('code_422')

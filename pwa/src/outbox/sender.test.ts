@@ -1,28 +1,8 @@
 import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { flush, Refused, type Transport } from './sender'
-import { OutboxStore, type QueuedReport } from './store'
-
-function report(clientId: string, photoCount = 1): QueuedReport {
-  return {
-    clientId,
-    queuedAt: new Date(Date.now() + Number(clientId.slice(-1))).toISOString(),
-    body: {
-      type: 'complaint',
-      category_code: 'C0101',
-      description: '井盖松动',
-      location: { lat: 30.2741, lng: 120.1551 },
-      address: null,
-    },
-    photos: Array.from({ length: photoCount }, (_, i) => ({
-      id: `${clientId}-p${i}`,
-      blob: new Blob([`photo ${i}`], { type: 'image/jpeg' }),
-    })),
-    token: 'device-token',
-    locale: 'zh-CN',
-    attempts: 0,
-  }
-}
+import { queuedReport } from './fixtures'
+import { OutboxStore } from './store'
 
 class FakeServer implements Transport {
   uploads: string[] = []
@@ -64,7 +44,7 @@ afterEach(() => store.close())
 
 describe('outbox', () => {
   it('keeps reports and their photo blobs across a reopen', async () => {
-    await store.put(report('r-1', 2))
+    await store.put(queuedReport('r-1', 2))
     store.close()
     store = await OutboxStore.open(dbName)
     const [kept] = await store.all()
@@ -76,7 +56,7 @@ describe('outbox', () => {
 
   it('sends photos then the report, and empties the outbox', async () => {
     const server = new FakeServer()
-    await store.put(report('r-1', 2))
+    await store.put(queuedReport('r-1', 2))
     const result = await flush(store, server)
     expect(result).toEqual({ sent: [{ clientId: 'r-1', id: 'case-r-1', trackingNo: '2026112500001' }], interrupted: false })
     expect(server.uploads).toEqual(['r-1-p0', 'r-1-p1'])
@@ -89,7 +69,7 @@ describe('outbox', () => {
   it('keeps everything while offline and sends it later, once', async () => {
     const server = new FakeServer()
     server.online = false
-    await store.put(report('r-1'))
+    await store.put(queuedReport('r-1'))
     expect((await flush(store, server)).interrupted).toBe(true)
     expect(await store.all()).toHaveLength(1)
     expect((await store.all())[0].attempts).toBe(1)
@@ -102,7 +82,7 @@ describe('outbox', () => {
   it('resends with the same client_id after a lost answer, and uploads no photo twice', async () => {
     const server = new FakeServer()
     server.failSubmitOnce = true
-    await store.put(report('r-1', 2))
+    await store.put(queuedReport('r-1', 2))
     expect((await flush(store, server)).interrupted).toBe(true)
     const kept = (await store.all())[0]
     expect(kept.photos.every((p) => p.uploadedId)).toBe(true)
@@ -115,8 +95,8 @@ describe('outbox', () => {
   it('parks a refused report instead of resending it forever', async () => {
     const server = new FakeServer()
     server.refuse = 'outside_service_area'
-    await store.put(report('r-1'))
-    await store.put(report('r-2'))
+    await store.put(queuedReport('r-1'))
+    await store.put(queuedReport('r-2'))
     const result = await flush(store, server)
     expect(result.interrupted).toBe(false)
     const parked = await store.all()
@@ -127,7 +107,7 @@ describe('outbox', () => {
 
   it('runs one round at a time', async () => {
     const server = new FakeServer()
-    await store.put(report('r-1'))
+    await store.put(queuedReport('r-1'))
     const [a, b] = await Promise.all([flush(store, server), flush(store, server)])
     expect(a).toBe(b)
     expect(server.reports).toHaveLength(1)
