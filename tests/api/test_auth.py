@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from backend.accounts.models import OtpChallenge, User
 from backend.accounts.service import create_staff_user
+from backend.accounts.sms import SmsSendError, make_sms_sender
 from backend.accounts.tokens import read
 from backend.logs import json_formatter
 from backend.models import Case, CaseFollower, Photo
@@ -234,3 +235,19 @@ async def test_staff_login(client: httpx.AsyncClient, app: Litestar) -> None:
         refused = await client.post("/api/v1/auth/login", json=body)
         assert refused.status_code == 401
         assert refused.json()["code"] == "invalid_credentials"
+
+
+async def test_an_sms_gateway_failure_stores_no_code(client: httpx.AsyncClient, app: Litestar) -> None:
+    """The phone may ask again at once: a code that was never sent neither counts nor waits."""
+
+    class Down:
+        async def send(self, phone: str, text: str) -> None:
+            raise SmsSendError("gateway down")
+
+    app.state.sms = Down()
+    failed = await client.post("/api/v1/auth/otp", json={"phone": PHONE})
+    assert failed.status_code == 503 and failed.json()["code"] == "sms_unavailable"
+    async with app.state.sessionmaker() as session:
+        assert list(await session.scalars(select(OtpChallenge))) == []
+    app.state.sms = make_sms_sender(app.state.settings)
+    assert (await client.post("/api/v1/auth/otp", json={"phone": PHONE})).status_code == 202
