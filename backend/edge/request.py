@@ -64,7 +64,8 @@ def decode_json_body(body: bytes, target: Any) -> Any:
 
 
 async def refuse_control_characters(request: Request[Any, Any, Any]) -> None:
-    """Before any handler: no control character in the path or the query (NUL reaches no database)."""
+    """Before any handler: the path and the query carry no control character of the kind text bodies
+    may not either (NUL and the rest but tab and newlines), so none reaches a database."""
     query = unquote_to_bytes(request.scope["query_string"])
     if CONTROL.search(request.scope["path"]) or _RAW_CONTROL.search(query):
         raise ApiError(400, "control_characters")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,7 +52,7 @@ async def take(session: AsyncSession, bucket_: str, limit: int, window: timedelt
     record(session, bucket_, now)
 
 
-def refuse(seconds: int, code: str = "rate_limited") -> None:
+def refuse(seconds: int, code: str = "rate_limited") -> NoReturn:
     wait = max(1, seconds)
     raise ApiError(429, code, headers={"Retry-After": str(wait)}, retry_after=wait)
 

@@ -4,9 +4,10 @@
 // staff desk's included: ECharts, vue-i18n), and a precache that lists no .br/.gz copy.
 //
 //     node scripts/check-csp.mjs [dist]
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { files } from './precompress.mjs'
 
 const EVAL = [
   [/(^|[^\w$.])eval\s*\(/, 'eval('],
@@ -15,17 +16,11 @@ const EVAL = [
   [/\bset(Timeout|Interval)\s*\(\s*["'`]/, 'setTimeout/setInterval with a string'],
 ]
 
-function* walk(dir) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) yield* walk(path)
-    else yield path
-  }
-}
 
 /** The problems found in a built dist/, as sentences; empty when the app is ready for the policy. */
 export function problems(dist) {
   const found = []
+  const built = files(dist)
   const html = readFileSync(join(dist, 'index.html'), 'utf8')
   for (const [tag, attributes, body] of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/gi)) {
     if (!/\bsrc\s*=/.test(attributes)) found.push(`index.html: an inline <script>: ${tag.slice(0, 80)}`)
@@ -39,7 +34,7 @@ export function problems(dist) {
   if (/\son[a-z]+\s*=/i.test(html.replace(/<script[\s\S]*?<\/script>/gi, ''))) {
     found.push('index.html: an inline event handler (on…=)')
   }
-  for (const path of walk(dist)) {
+  for (const path of built) {
     if (!/\.(js|mjs)$/.test(path)) continue
     const code = readFileSync(path, 'utf8')
     for (const [pattern, what] of EVAL) {
@@ -50,7 +45,7 @@ export function problems(dist) {
       }
     }
   }
-  for (const path of walk(dist)) {
+  for (const path of built) {
     if (!/\.css$/.test(path)) continue
     const css = readFileSync(path, 'utf8')
     for (const [, url] of css.matchAll(/url\(\s*["']?((?:https?:)?\/\/[^"')]+)/g)) {

@@ -26,12 +26,11 @@ export function gzip(data) {
   return gzipSync(data, { level: 9 })
 }
 
-function* walk(dir) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name)
-    if (entry.isDirectory()) yield* walk(path)
-    else yield path
-  }
+/** Every file below a folder, as paths. */
+export function files(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
 }
 
 /** The files to precompress in a built dist/: what the server serves as text. */
@@ -45,7 +44,7 @@ export function targets(dist) {
   })
   let assets = []
   try {
-    assets = [...walk(join(dist, 'assets'))].filter((path) => ASSET.test(path))
+    assets = files(join(dist, 'assets')).filter((path) => ASSET.test(path))
   } catch {
     // no assets/ folder: nothing more to do
   }
