@@ -10,10 +10,18 @@ export interface Photo {
 
 export interface TimelineEntry {
   action: string
+  action_name: string
   status: string
   status_name: string
   occurred_at: string
-  note: string | null
+  // What the citizen and followers are told at this step; staff-only notes never reach the phone.
+  public_message: string | null
+}
+
+/** The desk's answer (答复) to an inquiry, suggestion, praise or a call for help it settled. */
+export interface Reply {
+  message: string
+  replied_at: string
 }
 
 /** A request as its reporter sees it (RequestOut). */
@@ -33,6 +41,7 @@ export interface CitizenRequest {
   rating: { score: number; comment: string | null } | null
   timeline: TimelineEntry[] | null
   merged_into?: string | null
+  reply: Reply | null
 }
 
 /** Someone's request as anyone may see it: nearby, or followed (PublicRequestOut). */
@@ -47,18 +56,25 @@ export interface PublicRequest {
   created_at: string
   updated_at: string
   thumb_url: string | null
+  // The start of the description, anything like a phone number masked.
+  summary: string
+  // The caller's own report (nearby sends the token when the phone has one).
+  own: boolean
+  following: boolean
   distance_m?: number
 }
 
 export interface Category {
   code: string
+  // 部件 or 事件: two major classes can share a name (市容环境), the kind tells them apart.
+  kind: 'component' | 'event'
   name: string
   icon?: string
   minors?: Category[]
 }
 
 export interface Catalog {
-  request_types: { code: string; name: string; needs_category: boolean }[]
+  request_types: { code: string; name: string; needs_category: boolean; reply_hours: number | null }[]
   categories: Category[]
 }
 
@@ -105,7 +121,8 @@ export interface StaffTimelineEntry {
   actor_role: string
   actor: string | null
   occurred_at: string
-  note: string | null
+  public_message: string | null
+  internal_note: string | null
   photo_ids: string[]
 }
 
@@ -121,12 +138,50 @@ export interface StaffCase {
   rework_count: number
   merged_into: { id: string; tracking_no: string } | null
   rating: { score: number; comment: string | null } | null
+  reply: Reply | null
+  // The routing table's department for this case's category and grid, preselected when dispatching.
+  suggested_department: { code: string; name: string } | null
   allowed_actions: string[]
 }
+
+/** Why a candidate may be the same problem; the list comes ranked by score, best first. */
+export type LikenessReason = 'same_photo' | 'similar_photo' | 'same_category' | 'similar_text' | 'near' | 'same_time'
 
 export interface DuplicateCandidate {
   case: CaseSummary
   distance_m: number
+  // 0..1, how alike the two reports are.
+  score: number
+  reasons: LikenessReason[]
+}
+
+/** A reply template rendered for one case and action, in the caller's language. */
+export interface RenderedTemplate {
+  id: string
+  title: string
+  text: string
+}
+
+export interface ReplyTemplate {
+  id: string
+  action: string
+  request_type: string | null
+  category_code: string | null
+  title_zh: string
+  title_en: string
+  text_zh: string
+  text_en: string
+  active: boolean
+  updated_at: string
+}
+
+export interface RoutingRule {
+  id: string
+  category_code: string
+  category_name: string
+  grid_prefix: string | null
+  department_code: string
+  department_name: string
 }
 
 export interface Department {
@@ -155,6 +210,9 @@ export interface Indicators {
   closure_rate: number | null
   rated: number
   satisfaction: number | null
+  replied: number
+  replied_on_time: number
+  reply_on_time_rate: number | null
 }
 
 export interface Overview {

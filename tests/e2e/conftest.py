@@ -55,12 +55,19 @@ class Server:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    if not (REPO / "pwa" / "dist" / "index.html").exists():
-        pytest.fail("pwa/dist is not built: run `make test`, which builds it")
+    # A build of one's own (CITY_TEST_PWA_DIR) lets two checkouts' worth of work test side by side.
+    pwa_dir = Path(os.environ.get("CITY_TEST_PWA_DIR", REPO / "pwa" / "dist"))
+    if not (pwa_dir / "index.html").exists():
+        pytest.fail(f"{pwa_dir} is not built: run `make test`, which builds it")
     data_dir = tmp_path_factory.mktemp("e2e-data")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITY_")}
-    env |= {"CITY_DATA_DIR": str(data_dir), "CITY_PORT": str(port), "CITY_LOG_LEVEL": "WARNING"}
+    env |= {
+        "CITY_DATA_DIR": str(data_dir),
+        "CITY_PORT": str(port),
+        "CITY_LOG_LEVEL": "WARNING",
+        "CITY_PWA_DIR": str(pwa_dir),
+    }
     for command in ("migrate", "seed-demo"):
         subprocess.run(
             [sys.executable, "-m", "backend", command], env=env, cwd=REPO, check=True, capture_output=True
