@@ -2,26 +2,23 @@
 import { createI18n } from 'vue-i18n'
 import en from '@i18n/en.json'
 import zhCN from '@i18n/zh-CN.json'
+import { chooseLocale, type Locale } from './locale'
 
-export type Locale = 'zh-CN' | 'en'
+export type { Locale }
 const STORAGE_KEY = 'city.locale'
-
-function initialLocale(): Locale {
-  const saved = localStorage.getItem(STORAGE_KEY)
-  return saved === 'en' || saved === 'zh-CN' ? saved : 'zh-CN'
-}
 
 export const i18n = createI18n({
   legacy: false,
-  locale: initialLocale(),
+  // Module scope of a test in node has no navigator.languages: it starts in zh-CN there.
+  locale: chooseLocale(localStorage.getItem(STORAGE_KEY), globalThis.navigator?.languages ?? []),
   fallbackLocale: 'zh-CN',
   messages: { 'zh-CN': zhCN, en },
 })
 
+/** The user's explicit choice: kept, and preferred over the browser's languages from now on. */
 export function setLocale(locale: Locale): void {
   i18n.global.locale.value = locale
   localStorage.setItem(STORAGE_KEY, locale)
-  document.documentElement.lang = locale
 }
 
 export function currentLocale(): Locale {

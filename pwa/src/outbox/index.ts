@@ -2,7 +2,7 @@
 import { call, ensureToken, problemOf, requestHeaders } from '../api'
 import { refusalOf } from './http'
 import { flush, type FlushResult, type Transport } from './sender'
-import { OutboxStore, type QueuedPhoto, type QueuedReport } from './store'
+import { OutboxStore, type QueuedPhoto, type QueuedReport, type SentReceipt } from './store'
 
 export interface UploadProgress {
   clientId: string
@@ -83,12 +83,36 @@ export async function retry(clientId: string): Promise<void> {
 
 /** Reports queued under a token that was just signed out keep waiting, for the next token: the page
  * stamps them with its own when it sends (sendWaiting), and the service worker, which cannot know
- * that one, leaves an unstamped report for the page. */
+ * that one, leaves an unstamped report for the page. The receipts of what it sent go, as that
+ * account's other answers do. */
 export async function releaseToken(value: string): Promise<void> {
   const store = await outbox()
   for (const report of await store.all()) {
     if (report.token === value) await store.put({ ...report, token: '' })
   }
+  for (const receipt of await store.sent()) {
+    if (receipt.token === value) await store.forgetSent(receipt.clientId)
+  }
+}
+
+/** A "sent, your number is …" notice stays until the user has seen it (dismissed or opened the
+ * request), or at most this long. */
+const RECEIPT_DAYS = 7
+
+/** Receipts of reports sent from this phone that the user has not dismissed yet, oldest first. */
+export async function sentReceipts(now = Date.now()): Promise<SentReceipt[]> {
+  const store = await outbox()
+  const kept: SentReceipt[] = []
+  for (const receipt of await store.sent()) {
+    if (now - Date.parse(receipt.sentAt) > RECEIPT_DAYS * 86_400_000) await store.forgetSent(receipt.clientId)
+    else kept.push(receipt)
+  }
+  return kept
+}
+
+export async function dismissReceipt(clientId: string): Promise<void> {
+  await (await outbox()).forgetSent(clientId)
+  window.dispatchEvent(new CustomEvent('outbox-changed'))
 }
 
 export async function discard(clientId: string): Promise<void> {

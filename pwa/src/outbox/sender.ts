@@ -76,6 +76,13 @@ async function sendOne(store: OutboxStore, transport: Transport, report: QueuedR
     { ...report.body, client_id: report.clientId, photo_ids: photos.map((photo) => photo.uploadedId as string) },
     report,
   )
-  await store.remove(report.clientId)
+  await store.markSent({
+    clientId: report.clientId,
+    id: answer.id,
+    trackingNo: answer.tracking_no,
+    sentAt: new Date().toISOString(),
+    token: report.token,
+    description: report.body.description,
+  })
   return { clientId: report.clientId, id: answer.id, trackingNo: answer.tracking_no }
 }

@@ -33,18 +33,34 @@ export interface QueuedReport {
   refusal?: { code: string; message: string }
 }
 
+/** What the server answered for a report the outbox sent: kept so the app can say "sent, your number
+ * is …" even when the service worker sent it with no page open. */
+export interface SentReceipt {
+  clientId: string
+  id: string
+  trackingNo: string
+  sentAt: string
+  /** The token it went under: a sign-out drops that account's receipts with its other answers. */
+  token: string
+  description: string
+}
+
 interface OutboxSchema extends DBSchema {
   reports: { key: string; value: QueuedReport; indexes: { queuedAt: string } }
+  sent: { key: string; value: SentReceipt; indexes: { sentAt: string } }
 }
 
 export class OutboxStore {
   private constructor(private readonly db: IDBPDatabase<OutboxSchema>) {}
 
   static async open(name = 'city-outbox'): Promise<OutboxStore> {
-    const db = await openDB<OutboxSchema>(name, 1, {
-      upgrade(database) {
-        const reports = database.createObjectStore('reports', { keyPath: 'clientId' })
-        reports.createIndex('queuedAt', 'queuedAt')
+    const db = await openDB<OutboxSchema>(name, 2, {
+      upgrade(database, oldVersion) {
+        if (oldVersion < 1) {
+          const reports = database.createObjectStore('reports', { keyPath: 'clientId' })
+          reports.createIndex('queuedAt', 'queuedAt')
+        }
+        if (oldVersion < 2) database.createObjectStore('sent', { keyPath: 'clientId' }).createIndex('sentAt', 'sentAt')
       },
     })
     return new OutboxStore(db)
@@ -64,6 +80,22 @@ export class OutboxStore {
 
   async remove(clientId: string): Promise<void> {
     await this.db.delete('reports', clientId)
+  }
+
+  /** The report leaves the queue and its receipt is stored in one transaction: never both, never
+   * neither, so a report is neither sent again nor forgotten without its number. */
+  async markSent(receipt: SentReceipt): Promise<void> {
+    const tx = this.db.transaction(['reports', 'sent'], 'readwrite')
+    await Promise.all([tx.objectStore('reports').delete(receipt.clientId), tx.objectStore('sent').put(receipt), tx.done])
+  }
+
+  /** Receipts of sent reports, oldest first. */
+  async sent(): Promise<SentReceipt[]> {
+    return this.db.getAllFromIndex('sent', 'sentAt')
+  }
+
+  async forgetSent(clientId: string): Promise<void> {
+    await this.db.delete('sent', clientId)
   }
 
   close(): void {
