@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { fileURLToPath, URL } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig, type Plugin } from 'vite'
@@ -20,6 +21,33 @@ function noRemoteFonts(): Plugin {
   }
 }
 
+const ROOT = fileURLToPath(new URL('.', import.meta.url))
+const STAFF_SOURCES = `${resolve(ROOT, 'src/staff')}/`
+const STYLESHEET = /\.(css|less|sass|scss|styl|stylus|pcss|postcss|sss)(?:$|\?)/
+
+// Filled once the module graph is complete (buildEnd), read while naming chunks and assets: every
+// module that the citizen app never loads, i.e. reachable from no entry except through src/staff/ (the
+// desk's own code, and whatever only it imports: Vant components, stylesheets, ECharts).
+const staffOnly = new Set<string>()
+
+function staffDesk(): Plugin {
+  return {
+    name: 'city:staff-desk',
+    buildEnd() {
+      staffOnly.clear()
+      const ids = [...this.getModuleIds()]
+      const citizen = new Set(ids.filter((id) => this.getModuleInfo(id)?.isEntry && !id.startsWith(STAFF_SOURCES)))
+      for (const id of citizen) {
+        const info = this.getModuleInfo(id)
+        for (const next of [...(info?.importedIds ?? []), ...(info?.dynamicallyImportedIds ?? [])]) {
+          if (!next.startsWith(STAFF_SOURCES)) citizen.add(next)
+        }
+      }
+      for (const id of ids) if (!citizen.has(id)) staffOnly.add(id)
+    },
+  }
+}
+
 // The API serves dist/ at "/"; icons come from the project's media/ folder.
 export default defineConfig({
   publicDir: fileURLToPath(new URL('../media/icons', import.meta.url)),
@@ -32,20 +60,36 @@ export default defineConfig({
     assetsInlineLimit: 2048,
     // ECharts makes the staff dashboard's chunk large; it loads only on that screen.
     chunkSizeWarningLimit: 600,
+    // .vite/manifest.json: which chunk needs which files, for scripts/check-precache.mjs.
+    manifest: true,
     rolldownOptions: {
       output: {
-        // Staff screens go to assets/staff/, which the service worker does not precache: a citizen's
-        // phone should not download the triage desk (its styles neither).
-        assetFileNames: (asset) =>
-          asset.originalFileNames.some((name) => name.startsWith('src/staff/'))
+        // What only the desk loads goes to assets/staff/, which the service worker does not precache: a
+        // citizen's phone should not download the triage desk, its styles neither. Its stylesheets
+        // (its screens', and Vant's or others' that only it imports) are one file: a stylesheet in a
+        // chunk of its own is named after that chunk, not after who imports it.
+        codeSplitting: {
+          groups: [{ name: (id) => (staffOnly.has(id) && STYLESHEET.test(id) ? 'staff/desk' : null) }],
+        },
+        assetFileNames: (asset) => {
+          if (asset.names.some((name) => name.startsWith('staff/'))) return 'assets/[name]-[hash][extname]'
+          return asset.originalFileNames.some((name) => staffOnly.has(resolve(ROOT, name)))
             ? 'assets/staff/[name]-[hash][extname]'
-            : 'assets/[name]-[hash][extname]',
+            : 'assets/[name]-[hash][extname]'
+        },
+        // A chunk with desk code in it, or with nothing the citizen app imports. (Imports through a
+        // package's index, as `from 'vant'`, reach all of it: what looks reachable may still be
+        // the desk's alone, and scripts/check-precache.mjs then finds it in the precache.)
         chunkFileNames: (chunk) =>
-          chunk.moduleIds.some((id) => id.includes('/src/staff/')) ? 'assets/staff/[name]-[hash].js' : 'assets/[name]-[hash].js',
+          chunk.moduleIds.some((id) => id.startsWith(STAFF_SOURCES)) ||
+          (chunk.moduleIds.length && chunk.moduleIds.every((id) => staffOnly.has(id)))
+            ? 'assets/staff/[name]-[hash].js'
+            : 'assets/[name]-[hash].js',
       },
     },
   },
   plugins: [
+    staffDesk(),
     noRemoteFonts(),
     vue(),
     VitePWA({

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { precached } from './check-precache.mjs'
 import { files } from './precompress.mjs'
 
 const EVAL = [
@@ -52,10 +53,9 @@ export function problems(dist) {
       found.push(`${relative(dist, path)}: a stylesheet loads ${url} from another origin`)
     }
   }
-  const sw = readFileSync(join(dist, 'sw.js'), 'utf8')
-  const precached = [...sw.matchAll(/["']?url["']?\s*:\s*["']([^"']+)["']/g)].map((match) => match[1])
-  if (!precached.includes('index.html')) found.push('sw.js: no precache manifest found (index.html not listed)')
-  for (const url of precached) {
+  const listed = precached(dist)
+  if (!listed.includes('index.html')) found.push('sw.js: no precache manifest found (index.html not listed)')
+  for (const url of listed) {
     if (/\.(br|gz)$/.test(url)) found.push(`sw.js: the precache lists a compressed copy: ${url}`)
     if (url.startsWith('assets/staff/')) found.push(`sw.js: the precache lists the staff desk's ${url}`)
   }

@@ -1,5 +1,5 @@
-// The post-build steps: the .br/.gz copies decompress to the file itself, and the CSP check finds what
-// the server's policy would block.
+// The post-build steps: the .br/.gz copies decompress to the file itself, the CSP check finds what
+// the server's policy would block, and the precache check finds the desk's files in phones' precache.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,6 +7,8 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 // @ts-expect-error: a plain .mjs script without types
 import { problems } from './check-csp.mjs'
+// @ts-expect-error: a plain .mjs script without types
+import { problems as precacheProblems } from './check-precache.mjs'
 // @ts-expect-error: a plain .mjs script without types
 import { precompress } from './precompress.mjs'
 
@@ -85,5 +87,40 @@ describe('check-csp', () => {
     const found: string[] = problems(dist({ ...clean, ...change }))
     expect(found.length).toBeGreaterThan(0)
     expect(found.join('\n')).toContain(expected)
+  })
+})
+
+describe('check-precache', () => {
+  // A build as Vite's manifest describes it: the citizen entry, a citizen screen and two desk screens
+  // sharing Vant's field (citizen too), an admin stylesheet and a chart chunk that only the desk uses.
+  const manifest = {
+    'index.html': { file: 'assets/index-abc.js', src: 'index.html', isEntry: true, css: ['assets/index-abc.css'], dynamicImports: ['src/views/LoginView.vue', 'src/staff/CaseView.vue', 'src/staff/AdminRoutingView.vue'] },
+    'src/views/LoginView.vue': { file: 'assets/LoginView-abc.js', src: 'src/views/LoginView.vue', isDynamicEntry: true, imports: ['index.html', '_field-abc.js'] },
+    '_field-abc.js': { file: 'assets/field-abc.js', css: ['assets/field-abc.css'] },
+    'src/staff/CaseView.vue': { file: 'assets/staff/CaseView-abc.js', src: 'src/staff/CaseView.vue', isDynamicEntry: true, imports: ['index.html', '_field-abc.js', '_charts-abc.js'], css: ['assets/staff/desk-abc.css'] },
+    'src/staff/AdminRoutingView.vue': { file: 'assets/staff/AdminRoutingView-abc.js', src: 'src/staff/AdminRoutingView.vue', isDynamicEntry: true, imports: ['index.html', '_charts-abc.js'], css: ['assets/admin-abc.css'] },
+    '_charts-abc.js': { file: 'assets/charts-abc.js', css: ['assets/admin-abc.css'] },
+  }
+  const citizenFiles = ['index.html', 'assets/index-abc.js', 'assets/index-abc.css', 'assets/LoginView-abc.js', 'assets/field-abc.js', 'assets/field-abc.css']
+  const sw = (urls: string[]) => `self.__WB_MANIFEST=${JSON.stringify(urls.map((url) => ({ revision: null, url })))}`
+  const build = (urls: string[]) => dist({ 'sw.js': sw(urls), '.vite/manifest.json': JSON.stringify(manifest) })
+
+  it("passes a precache of the citizen app's files, those it shares with the desk included", () => {
+    expect(precacheProblems(build(citizenFiles))).toEqual([])
+  })
+
+  it.each([
+    ['a stylesheet only desk chunks use, outside assets/staff/', 'assets/admin-abc.css'],
+    ['a script only desk chunks import, outside assets/staff/', 'assets/charts-abc.js'],
+    ["the desk's own stylesheet", 'assets/staff/desk-abc.css'],
+    ["a desk screen's script", 'assets/staff/CaseView-abc.js'],
+  ])('finds %s', (_, url) => {
+    expect(precacheProblems(build([...citizenFiles, url]))).toEqual([`sw.js: the precache lists ${url}, which only the staff desk loads`])
+  })
+
+  it('fails a build without the manifest it reads, or whose manifest shows no desk', () => {
+    expect(precacheProblems(dist({ 'sw.js': sw(citizenFiles) }))[0]).toContain('missing')
+    const citizenOnly = { 'index.html': manifest['index.html'], 'src/views/LoginView.vue': manifest['src/views/LoginView.vue'] }
+    expect(precacheProblems(dist({ 'sw.js': sw(citizenFiles), '.vite/manifest.json': JSON.stringify(citizenOnly) }))[0]).toContain('no chunk')
   })
 })
