@@ -31,6 +31,18 @@ export const router = createRouter({
         { path: 'cases/:id', name: 'staff-case', component: () => import('./staff/CaseView.vue'), props: true },
         { path: 'map', name: 'staff-map', component: () => import('./staff/MapView.vue') },
         { path: 'dashboard', name: 'staff-dashboard', component: () => import('./staff/DashboardView.vue') },
+        {
+          path: 'admin/templates',
+          name: 'staff-admin-templates',
+          component: () => import('./staff/AdminTemplatesView.vue'),
+          meta: { admin: true },
+        },
+        {
+          path: 'admin/routing',
+          name: 'staff-admin-routing',
+          component: () => import('./staff/AdminRoutingView.vue'),
+          meta: { admin: true },
+        },
       ],
     },
   ],
@@ -38,6 +50,8 @@ export const router = createRouter({
 
 router.beforeEach(async (to) => {
   if (!to.meta.staff || to.meta.public) return true
-  const { signedIn } = await import('./staff/session')
-  return signedIn() ? true : { name: 'staff-login', query: { next: to.fullPath } }
+  const { isAdmin, signedIn } = await import('./staff/session')
+  if (!signedIn()) return { name: 'staff-login', query: { next: to.fullPath } }
+  // The API refuses these to anyone else anyway; a dispatcher is sent to the queue instead.
+  return to.meta.admin && !isAdmin() ? { name: 'staff-queue' } : true
 })

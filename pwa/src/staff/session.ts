@@ -4,7 +4,8 @@ import { currentLocale } from '../i18n'
 import { clearApiCaches, revoke } from '../signout'
 
 const TOKEN_KEY = 'city.staff_token'
-export const STAFF_ROLES = ['dispatcher', 'supervisor']
+// Admins keep the desk's reply templates and routing table; they sign in here too.
+export const STAFF_ROLES = ['dispatcher', 'supervisor', 'admin']
 
 interface Claims {
   sub: string
@@ -30,6 +31,10 @@ export function signedIn(): boolean {
 
 export function hasRole(role: string): boolean {
   return claims()?.roles.includes(role) ?? false
+}
+
+export function isAdmin(): boolean {
+  return hasRole('admin')
 }
 
 /** End the desk's session: the token is forgotten here at once, the server revokes its session
@@ -68,9 +73,9 @@ function expireOn401(error: unknown): never {
   throw error
 }
 
-/** A raw answer (a photo, a CSV file) under the staff session. */
-export async function staffFetch(path: string): Promise<Response> {
-  const response = await fetch(path, { headers: authHeaders() })
+/** A raw answer (a photo, a CSV file, a 204 without a body) under the staff session. */
+export async function staffFetch(path: string, method = 'GET'): Promise<Response> {
+  const response = await fetch(path, { method, headers: authHeaders() })
   if (!response.ok) expireOn401(problemOf(response.status, await response.text(), response.statusText))
   return response
 }
