@@ -29,6 +29,8 @@ from backend.health import health
 from backend.logs import configure_logging
 from backend.notify.routes import staff_stream
 from backend.pwa import ConfigController, app_shell
+from backend.replies.routes import ReplyTemplateAdminController
+from backend.routing.routes import RoutingAdminController
 from backend.settings import Settings, load_settings
 from backend.stats.routes import StatsController
 from backend.uploads.routes import PhotoController, UploadController
@@ -86,6 +88,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             staff_stream,
             DepartmentController,
             DepartmentAdminController,
+            RoutingAdminController,
+            ReplyTemplateAdminController,
             StatsController,
             AuditController,
         ],

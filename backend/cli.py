@@ -1,5 +1,5 @@
 """`python -m backend COMMAND`: serve, worker, migrate, seed-demo, create-user, import-grids,
-load-categories, load-departments."""
+load-categories, load-departments, load-routing."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     categories.add_argument("file", type=Path)
     departments = commands.add_parser("load-departments", help="upsert departments from a JSON file")
     departments.add_argument("file", type=Path)
+    routing = commands.add_parser("load-routing", help="replace the routing rules with a JSON file's")
+    routing.add_argument("file", type=Path)
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -157,6 +159,15 @@ async def _load_departments(settings: Settings, args: Any) -> int:
     return await _load_file(settings, args.file, load)
 
 
+async def _load_routing(settings: Settings, args: Any) -> int:
+    from backend.routing.service import load_rules
+
+    async def load(session: AsyncSession, data: bytes) -> str:
+        return f"{await load_rules(session, data)} routing rules loaded"
+
+    return await _load_file(settings, args.file, load)
+
+
 async def _seed_demo(settings: Settings, _args: Any) -> int:
     from backend.demo import seed_demo
 
@@ -168,5 +179,6 @@ _ASYNC_COMMANDS: dict[str, Callable[[Settings, Any], Awaitable[int]]] = {
     "import-grids": _import_grids,
     "load-categories": _load_categories,
     "load-departments": _load_departments,
+    "load-routing": _load_routing,
     "seed-demo": _seed_demo,
 }

@@ -17,6 +17,8 @@ from backend.cases.service import submit_request
 from backend.catalog.lookup import load_snapshot
 from backend.catalog.service import DEFAULT_CATEGORY_FILE, DEMO_GRID_FILE, import_grids, load_categories
 from backend.departments.service import DEMO_DEPARTMENT_FILE, load_departments
+from backend.replies.service import load_demo_templates
+from backend.routing.service import DEMO_ROUTING_FILE, load_rules
 from backend.settings import REPO_ROOT, Settings
 from backend.uploads.service import accept_upload
 from backend.uploads.storage import make_store
@@ -52,6 +54,16 @@ DEMO_REQUESTS = (
         120.1570,
         "湖滨路与示范路交叉口东北角",
     ),
+    (
+        "8f1c1a52-3a55-4d7e-9a3e-5d1b6a0c0003",
+        "inquiry",
+        None,
+        None,
+        "请问小区门口的共享单车停放点归哪个部门管理？晚上经常堆满，想了解投诉渠道。",
+        30.2738,
+        120.1556,
+        None,
+    ),
 )
 
 
@@ -60,12 +72,14 @@ async def seed_demo(session: AsyncSession, settings: Settings) -> int:
         report = await load_categories(session, DEFAULT_CATEGORY_FILE.read_bytes())
         grids = await import_grids(session, DEMO_GRID_FILE.read_bytes())
         departments = await load_departments(session, DEMO_DEPARTMENT_FILE.read_bytes())
+        rules = await load_rules(session, DEMO_ROUTING_FILE.read_bytes())
+        templates = await load_demo_templates(session)
     for username, password, roles in DEMO_USERS:
         await create_staff_user(session, username, password, roles)
     requests = await _demo_requests(session, settings)
     print(
         f"demo data ready: {report.loaded} categories, {grids} grids, {departments} departments, "
-        f"{len(DEMO_USERS)} staff users, "
+        f"{rules} routing rules, {templates} reply templates, {len(DEMO_USERS)} staff users, "
         f"{requests} citizen requests"
     )
     return 0
@@ -91,16 +105,19 @@ async def _demo_requests(session: AsyncSession, settings: Settings) -> int:
     async with session.begin():
         catalog = await load_snapshot(session)
     for client_id, kind, category, sample, description, lat, lng, address in DEMO_REQUESTS:
-        photo = await accept_upload(
-            session,
-            store,
-            settings,
-            slots,
-            citizen_id,
-            "seed-demo",
-            (SAMPLES / sample).read_bytes(),
-            f"demo-{client_id}",
-        )
+        photo_ids = []
+        if sample is not None:
+            photo = await accept_upload(
+                session,
+                store,
+                settings,
+                slots,
+                citizen_id,
+                "seed-demo",
+                (SAMPLES / sample).read_bytes(),
+                f"demo-{client_id}",
+            )
+            photo_ids.append(photo.photo.id)
         body = RequestCreate(
             client_id=uuid.UUID(client_id),
             type=kind,
@@ -108,7 +125,7 @@ async def _demo_requests(session: AsyncSession, settings: Settings) -> int:
             description=description,
             location=LocationIn(lat=lat, lng=lng, accuracy_m=8.0),
             address=address,
-            photo_ids=[photo.photo.id],
+            photo_ids=photo_ids,
         )
         await submit_request(session, settings, catalog, principal, body, "zh-CN")
     return len(DEMO_REQUESTS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -71,11 +72,14 @@ class ApiError(Exception):
 
 def problem_response(request: Request[Any, Any, Any], error: ApiError) -> Response[Problem]:
     locale = negotiate(request.headers.get("accept-language"))
+    values = dict(error.params)
+    if isinstance(wait := values.get("retry_after"), int):
+        values["wait"] = wait_text(wait, locale)
     problem = Problem(
         type=f"urn:city-service:problem:{error.code}",
         title=translate(f"error.{error.code}.title", locale),
         status=error.status,
-        detail=translate(f"error.{error.code}.detail", locale, **error.params),
+        detail=translate(f"error.{error.code}.detail", locale, **values),
         code=error.code,
         instance=request.url.path,
         fields=error.fields,
@@ -108,6 +112,17 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 def size_text(size: int) -> str:
     """A byte limit as people read it: "64 KB", "20 MB"."""
     return f"{size // (1024 * 1024)} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+
+
+def wait_text(seconds: int, locale: str) -> str:
+    """A wait as people say it: "40 秒", "约 59 分钟", "about 2 hours"; never "3540 seconds"."""
+    if seconds < 60:
+        return translate("wait.seconds", locale, n=seconds)
+    if seconds < 3600:
+        minutes = math.ceil(seconds / 60)
+        return translate("wait.minute" if minutes == 1 else "wait.minutes", locale, n=minutes)
+    hours = round(seconds / 3600)
+    return translate("wait.hour" if hours == 1 else "wait.hours", locale, n=hours)
 
 
 # Deadlock and serialization failure: two writers met (say, two cases merged into each other at

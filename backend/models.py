@@ -3,12 +3,14 @@
 from backend.accounts.models import AuthSession, OtpChallenge, User
 from backend.audit.models import AuditEntry
 from backend.cases.models import Case, CaseFollower, TimelineEntry, TrackingCounter
-from backend.catalog.models import Category, Grid
+from backend.catalog.models import Category, Grid, ReplyDeadline
 from backend.coordination.models import OutboxEvent
 from backend.db import Base
 from backend.departments.models import Department
 from backend.notify.models import LiveEvent
 from backend.quotas.models import QuotaHit
+from backend.replies.models import ReplyTemplate
+from backend.routing.models import RoutingRule
 from backend.uploads.models import Photo
 
 metadata = Base.metadata
@@ -26,6 +28,9 @@ __all__ = [
     "OutboxEvent",
     "Photo",
     "QuotaHit",
+    "ReplyDeadline",
+    "ReplyTemplate",
+    "RoutingRule",
     "TimelineEntry",
     "TrackingCounter",
     "User",

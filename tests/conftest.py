@@ -31,6 +31,8 @@ from backend.models import (
     OutboxEvent,
     Photo,
     QuotaHit,
+    ReplyTemplate,
+    RoutingRule,
     TimelineEntry,
     TrackingCounter,
     User,
@@ -40,6 +42,8 @@ from backend.settings import Settings, load_settings
 PG_ADMIN_URL = os.environ.get("CITY_TEST_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 # Child tables first, so deleting respects foreign keys on both databases.
 MUTABLE_TABLES = (
+    RoutingRule,
+    ReplyTemplate,
     AuditEntry,
     LiveEvent,
     OutboxEvent,

@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement, and_
 from backend.cases.models import Case
 from backend.db import utcnow
 
-# A case past its deadline is overdue only while the department still owes the fix.
-OWED_STATUSES = ("dispatched", "in_progress")
+# A case past its deadline is overdue while an answer (答复时限) or a fix (处置时限) is still owed.
+OWED_STATUSES = ("submitted", "accepted", "dispatched", "in_progress")
 
 
 def deadline_for(dispatched_at: datetime, hours: int, tz: ZoneInfo) -> datetime:

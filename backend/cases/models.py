@@ -47,6 +47,8 @@ class Case(Base):
     dispatched_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # 答复: the desk answered the request itself and closed it (inquiries, suggestions, praise, help).
+    replied_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rework_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # A merged duplicate points at the case it was merged into.
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cases.id"))
@@ -68,7 +70,10 @@ class TimelineEntry(Base):
     status: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     actor_role: Mapped[str] = mapped_column(String(16))
-    note: Mapped[str | None] = mapped_column(Text)
+    # What the reporter and followers are told at this step.
+    public_message: Mapped[str | None] = mapped_column(Text)
+    # For staff only: never in a citizen's or any public answer.
+    internal_note: Mapped[str | None] = mapped_column(Text)
     photo_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

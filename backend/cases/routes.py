@@ -69,6 +69,7 @@ class RequestController(Controller):
     async def nearby(
         self,
         state: State,
+        optional_principal: NamedDependency[Principal | None],
         db_session: NamedDependency[AsyncSession],
         locale: NamedDependency[str],
         lat: Annotated[float, QueryParameter(ge=-90, le=90)],
@@ -79,7 +80,9 @@ class RequestController(Controller):
     ) -> PublicPage:
         wgs_lat, wgs_lng = to_wgs84(lat, lng, crs)
         catalog = await state.catalog.snapshot(db_session)
-        items = await service.nearby(db_session, catalog, wgs_lat, wgs_lng, radius_m, category_code, locale)
+        items = await service.nearby(
+            db_session, catalog, optional_principal, wgs_lat, wgs_lng, radius_m, category_code, locale
+        )
         return PublicPage(items=items)
 
     @get("/followed", summary="Requests of others the caller follows (public summaries)")

@@ -59,12 +59,22 @@ class RatingOut(msgspec.Struct, frozen=True):
 
 
 class TimelineEntryOut(msgspec.Struct, frozen=True):
+    """A step as the reporter sees it: staff-only notes are not part of this shape at all."""
+
     action: str
+    action_name: str
     status: str
     status_name: str
     actor_role: str
     occurred_at: datetime
-    note: str | None = None
+    public_message: str | None = None
+
+
+class ReplyOut(msgspec.Struct, frozen=True):
+    """答复: the desk's answer that closed the request."""
+
+    message: str
+    replied_at: datetime
 
 
 class RequestOut(msgspec.Struct, frozen=True):
@@ -89,6 +99,7 @@ class RequestOut(msgspec.Struct, frozen=True):
     timeline: list[TimelineEntryOut] | None = None
     # A merged duplicate: the tracking number of the case it now follows.
     merged_into: str | None = None
+    reply: ReplyOut | None = None
 
 
 class RequestPage(msgspec.Struct, frozen=True):
@@ -97,7 +108,8 @@ class RequestPage(msgspec.Struct, frozen=True):
 
 
 class PublicRequestOut(msgspec.Struct, frozen=True, omit_defaults=True):
-    """A public summary: no text, no address, no contact, no original photo; location to ~10 m."""
+    """A public summary: no address, no contact, no original photo; location to ~10 m; of the text only
+    its start, with anything like a phone number masked."""
 
     id: str
     type: str
@@ -109,6 +121,10 @@ class PublicRequestOut(msgspec.Struct, frozen=True, omit_defaults=True):
     created_at: datetime
     updated_at: datetime
     thumb_url: str | None
+    summary: str
+    # Only for a caller who sent their token: their own report (not to be followed), or one they follow.
+    own: bool
+    following: bool
     # Only in answers to "what is near this point?".
     distance_m: int | None = None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from backend.cases.schemas import (
     PublicRequestOut,
     RatingIn,
     RatingOut,
+    ReplyOut,
     RequestCreate,
     RequestOut,
     RequestPage,
@@ -55,6 +57,11 @@ OPEN_STATUSES = ("submitted", "accepted", "dispatched", "in_progress", "handled"
 PUBLIC_DECIMALS = 4
 # Half a rounding step, so the search box also finds reports whose rounded point lies inside it.
 _ROUNDING_MARGIN = 0.5 * 10**-PUBLIC_DECIMALS
+# How much of a description a public summary shows: enough to tell two reports apart.
+PUBLIC_SUMMARY_CHARS = 40
+# Seven digits or more, spaces and dashes between them allowed: a phone number, whatever its format.
+_PHONE_LIKE = re.compile(r"\d(?:[\s-]?\d){6,}")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +144,8 @@ async def _create(
         created_at=now,
     )
     # The case is inserted first: a retry's duplicate client_id fails here, before anything else.
-    entry = await workflow.submit(session, case, principal, [str(i) for i in photo_ids])
+    context = workflow.Context(catalog=catalog, tz=settings.tz, at=now)
+    entry = await workflow.submit(session, case, principal, [str(i) for i in photo_ids], context)
     photos = await claim_photos(session, principal.user_id, case.id, photo_ids)
     return request_out(case, photos, category, [entry], locale)
 
@@ -234,6 +242,8 @@ def _build_public_select() -> Select[Any]:
             Case.lng,
             Case.created_at,
             Case.updated_at,
+            Case.description,
+            Case.reporter_id,
             Photo.id.label("thumb_id"),
         )
         .select_from(Case)
@@ -248,6 +258,7 @@ PUBLIC_SELECT = _build_public_select()
 async def nearby(
     session: AsyncSession,
     catalog: CatalogSnapshot,
+    principal: Principal | None,
     lat: float,
     lng: float,
     radius_m: float,
@@ -266,17 +277,35 @@ async def nearby(
         query = query.where(Case.category_code == category_code)
     async with session.begin():
         rows = (await session.execute(query)).all()
-    # Chosen, ordered and measured by the public point only: membership, order and distance alike
-    # would otherwise each say something about the exact one.
-    found = sorted(
-        (
-            (distance, row)
-            for row in rows
-            if (distance := distance_m(lat, lng, *public_point(row.lat, row.lng))) <= radius_m
-        ),
-        key=lambda pair: (pair[0], pair[1].created_at),
-    )[:limit]
-    return [_public_out(row, catalog, locale, distance) for distance, row in found]
+        # Chosen, ordered and measured by the public point only: membership, order and distance alike
+        # would otherwise each say something about the exact one.
+        found = sorted(
+            (
+                (distance, row)
+                for row in rows
+                if (distance := distance_m(lat, lng, *public_point(row.lat, row.lng))) <= radius_m
+            ),
+            key=lambda pair: (pair[0], pair[1].created_at),
+        )[:limit]
+        followed_ids = await _followed_among(session, principal, [row.id for _, row in found])
+    return [
+        _public_out(row, catalog, locale, principal, row.id in followed_ids, distance)
+        for distance, row in found
+    ]
+
+
+async def _followed_among(
+    session: AsyncSession, principal: Principal | None, case_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    if principal is None or not case_ids:
+        return set()
+    return set(
+        await session.scalars(
+            select(CaseFollower.case_id).where(
+                CaseFollower.user_id == principal.user_id, CaseFollower.case_id.in_(case_ids)
+            )
+        )
+    )
 
 
 async def follow(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> None:
@@ -313,15 +342,28 @@ async def followed(
     )
     async with session.begin():
         rows = (await session.execute(query)).all()
-    return [_public_out(row, catalog, locale) for row in rows]
+    return [_public_out(row, catalog, locale, principal, following=True) for row in rows]
 
 
 def public_point(lat: float, lng: float) -> tuple[float, float]:
     return round(lat, PUBLIC_DECIMALS), round(lng, PUBLIC_DECIMALS)
 
 
+def public_summary(description: str) -> str:
+    """The start of a description for anyone to read: one line, phone numbers and e-mail addresses
+    masked before it is cut, so that a number across the cut is masked too."""
+    text = " ".join(description.split())
+    text = _EMAIL.sub("***", _PHONE_LIKE.sub(lambda m: "*" * len(m.group()), text))
+    return text if len(text) <= PUBLIC_SUMMARY_CHARS else text[: PUBLIC_SUMMARY_CHARS - 1] + "…"
+
+
 def _public_out(
-    row: Row[Any], catalog: CatalogSnapshot, locale: str, distance: float | None = None
+    row: Row[Any],
+    catalog: CatalogSnapshot,
+    locale: str,
+    principal: Principal | None,
+    following: bool,
+    distance: float | None = None,
 ) -> PublicRequestOut:
     category = catalog.categories.get(row.category_code) if row.category_code else None
     return PublicRequestOut(
@@ -335,6 +377,9 @@ def _public_out(
         created_at=row.created_at,
         updated_at=row.updated_at,
         thumb_url=thumb_url(row.thumb_id) if row.thumb_id else None,
+        summary=public_summary(row.description),
+        own=principal is not None and row.reporter_id == principal.user_id,
+        following=following,
         distance_m=round(distance) if distance is not None else None,
     )
 
@@ -361,6 +406,7 @@ async def _outs(
             select(TimelineEntry).where(TimelineEntry.case_id.in_(ids)).order_by(TimelineEntry.occurred_at)
         ):
             timelines[entry.case_id].append(entry)
+    replies = await _replies(session, [c.id for c in cases if c.replied_at is not None])
     originals = {c.merged_into_id for c in cases if c.merged_into_id}
     merged_into: dict[uuid.UUID, str] = {}
     if originals:
@@ -374,9 +420,22 @@ async def _outs(
             timelines[case.id] if with_timeline else None,
             locale,
             merged_into.get(case.merged_into_id) if case.merged_into_id else None,
+            replies.get(case.id),
         )
         for case in cases
     ]
+
+
+async def _replies(session: AsyncSession, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, ReplyOut]:
+    """The answer that closed each replied case: its latest reply (a reopened case may have two)."""
+    if not case_ids:
+        return {}
+    entries = await session.scalars(
+        select(TimelineEntry)
+        .where(TimelineEntry.case_id.in_(case_ids), TimelineEntry.action == "reply")
+        .order_by(TimelineEntry.occurred_at)
+    )
+    return {e.case_id: ReplyOut(message=e.public_message or "", replied_at=e.occurred_at) for e in entries}
 
 
 def request_out(
@@ -386,6 +445,7 @@ def request_out(
     timeline: list[TimelineEntry] | None,
     locale: str,
     merged_into: str | None = None,
+    reply: ReplyOut | None = None,
 ) -> RequestOut:
     return RequestOut(
         id=str(case.id),
@@ -405,14 +465,16 @@ def request_out(
         updated_at=case.updated_at,
         rating=rating_out(case),
         merged_into=merged_into,
+        reply=reply if case.replied_at is not None else None,
         timeline=[
             TimelineEntryOut(
                 action=e.action,
+                action_name=translate(f"action.{e.action}", locale),
                 status=e.status,
                 status_name=translate(f"status.{e.status}", locale),
                 actor_role=e.actor_role,
                 occurred_at=e.occurred_at,
-                note=e.note,
+                public_message=e.public_message,
             )
             for e in timeline
         ]

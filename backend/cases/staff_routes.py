@@ -30,6 +30,7 @@ from backend.deps import client_address
 from backend.edge.caching import NO_STORE
 from backend.edge.compression import SKIP
 from backend.errors import ApiError
+from backend.replies.schemas import RenderedTemplateList, TemplateAction
 from backend.settings import Settings
 from backend.uploads.storage import ObjectNotFound, ObjectStore
 
@@ -148,7 +149,7 @@ class StaffCaseController(Controller):
 
     @get(
         "/cases/{case_id:uuid}/duplicates",
-        summary="Possible duplicates: near, same category, around the time",
+        summary="Possible duplicates near it and around its time, ranked by likeness (photo, words, place)",
     )
     async def duplicates(
         self,
@@ -159,11 +160,31 @@ class StaffCaseController(Controller):
         locale: NamedDependency[str],
         radius_m: Annotated[float, QueryParameter(gt=0, le=2000)] = 150,
         days: Annotated[int, QueryParameter(ge=1, le=90)] = 7,
-        same_category: Annotated[bool, QueryParameter()] = True,
+        # Off by default: a duplicate filed under another category is still ranked (by photo and words).
+        same_category: Annotated[bool, QueryParameter()] = False,
     ) -> DuplicateList:
         catalog = await state.catalog.snapshot(db_session)
         return await staff_service.duplicates(
             db_session, catalog, principal, case_id, radius_m, days, same_category, locale
+        )
+
+    @get(
+        "/cases/{case_id:uuid}/templates",
+        summary="Reply templates that fit the case for an action, filled in, in the caller's language",
+    )
+    async def templates(
+        self,
+        state: State,
+        case_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        locale: NamedDependency[str],
+        action: Annotated[TemplateAction, QueryParameter()] = "reply",
+    ) -> RenderedTemplateList:
+        catalog = await state.catalog.snapshot(db_session)
+        return await staff_service.templates(
+            db_session, settings, catalog, principal, case_id, action, locale
         )
 
     @get(

@@ -8,11 +8,12 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.cases.schemas import LocationOut, RatingOut
+from backend.cases.schemas import LocationOut, RatingOut, ReplyOut
 from backend.uploads.schemas import GpsOut, PhotoOut
 
-Note = Annotated[str, msgspec.Meta(max_length=2000)]
-Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+# What the citizen and followers are told, and what only staff see: two fields, never one "note".
+Message = Annotated[str, msgspec.Meta(max_length=2000)]
+RequiredMessage = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 CategoryCode = Annotated[str, msgspec.Meta(max_length=16)]
 PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=9)]
 Version = Annotated[int, msgspec.Meta(ge=1)]
@@ -21,58 +22,66 @@ Version = Annotated[int, msgspec.Meta(ge=1)]
 class _Action(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="action", kw_only=True):
     # The version the caller last saw: a case changed since then is refused as stale.
     expected_version: Version
+    public_message: Message | None = None
+    internal_note: Message | None = None
 
 
 class Accept(_Action, tag="accept"):
-    note: Note | None = None
     # Triage may correct the citizen's choice of category.
     category_code: CategoryCode | None = None
 
 
 class Reject(_Action, tag="reject"):
-    reason: Reason
+    # The reporter is told why.
+    public_message: RequiredMessage
 
 
 class Merge(_Action, tag="merge"):
     # The original this case duplicates.
     target_id: uuid.UUID
-    note: Note | None = None
 
 
 class Dispatch(_Action, tag="dispatch"):
     department_code: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
-    note: Note | None = None
     category_code: CategoryCode | None = None
 
 
 class Start(_Action, tag="start"):
-    note: Note | None = None
+    pass
 
 
 class Handle(_Action, tag="handle"):
-    note: Reason
+    # 处理反馈: what was done, as the reporter will read it.
+    public_message: RequiredMessage
     photo_ids: PhotoIds = []
 
 
 class CheckPass(_Action, tag="check_pass"):
-    note: Note | None = None
     photo_ids: PhotoIds = []
 
 
 class CheckFail(_Action, tag="check_fail"):
-    reason: Reason
+    # 返工 goes back to the department with the reason.
+    internal_note: RequiredMessage
     photo_ids: PhotoIds = []
 
 
 class Reopen(_Action, tag="reopen"):
-    reason: Reason
+    internal_note: RequiredMessage
 
 
 class Return(_Action, tag="return"):
-    reason: Reason
+    internal_note: RequiredMessage
 
 
-ActionIn = Accept | Reject | Merge | Dispatch | Start | Handle | CheckPass | CheckFail | Reopen | Return
+class Reply(_Action, tag="reply"):
+    # 答复: the answer itself.
+    public_message: RequiredMessage
+
+
+ActionIn = (
+    Accept | Reject | Merge | Dispatch | Start | Handle | CheckPass | CheckFail | Reopen | Return | Reply
+)
 
 SortKey = Literal["-created_at", "created_at", "deadline_at"]
 CaseStatus = Literal[
@@ -133,7 +142,8 @@ class StaffTimelineEntry(msgspec.Struct, frozen=True):
     actor_role: str
     actor: str | None
     occurred_at: datetime
-    note: str | None
+    public_message: str | None
+    internal_note: str | None
     photo_ids: list[str]
 
 
@@ -142,6 +152,11 @@ class Reporter(msgspec.Struct, frozen=True):
     kind: str
     # The verified phone of a citizen account; a device has none.
     phone: str | None
+
+
+class DepartmentRef(msgspec.Struct, frozen=True):
+    code: str
+    name: str
 
 
 class CaseRef(msgspec.Struct, frozen=True):
@@ -162,13 +177,22 @@ class StaffCaseOut(msgspec.Struct, frozen=True):
     rework_count: int
     merged_into: CaseRef | None
     rating: RatingOut | None
+    reply: ReplyOut | None
+    # The routing table's department for the case's category and grid: what dispatch preselects.
+    suggested_department: DepartmentRef | None
     # What the caller may do next, so that the screen offers nothing the API would refuse.
     allowed_actions: list[str]
+
+
+LikenessReason = Literal["same_photo", "similar_photo", "same_category", "similar_text", "near", "same_time"]
 
 
 class DuplicateCandidate(msgspec.Struct, frozen=True):
     case: CaseSummary
     distance_m: int
+    # 0..1: how alike the two reports are; the list is ranked by it.
+    score: float
+    reasons: list[LikenessReason]
 
 
 class DuplicateList(msgspec.Struct, frozen=True):

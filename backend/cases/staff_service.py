@@ -17,10 +17,10 @@ from backend.accounts.guards import STAFF_ROLES, require_role
 from backend.accounts.models import User
 from backend.accounts.tokens import Principal
 from backend.audit import service as audit
-from backend.cases import cursors, workflow
+from backend.cases import cursors, likeness, workflow
 from backend.cases.deadlines import is_overdue, overdue_clause
 from backend.cases.models import Case, TimelineEntry
-from backend.cases.schemas import LocationOut
+from backend.cases.schemas import LocationOut, ReplyOut
 from backend.cases.service import OPEN_STATUSES, rating_out
 from backend.cases.staff_schemas import (
     ActionIn,
@@ -30,6 +30,7 @@ from backend.cases.staff_schemas import (
     CasePage,
     CaseRef,
     CaseSummary,
+    DepartmentRef,
     DuplicateCandidate,
     DuplicateList,
     PointGeometry,
@@ -47,6 +48,9 @@ from backend.db import utcnow
 from backend.departments.models import Department
 from backend.errors import ApiError
 from backend.i18n import translate
+from backend.replies import service as replies
+from backend.replies.schemas import RenderedTemplateList
+from backend.routing import service as routing
 from backend.settings import Settings
 from backend.uploads.models import Photo
 from backend.uploads.service import original_key, photo_gps, photo_out, thumb_url
@@ -293,6 +297,8 @@ async def _detail(
     merged_into = await session.get(Case, case.merged_into_id) if case.merged_into_id else None
     # Inspectors and the platform act on cases too; the reporter's contact is for the desk.
     contact = principal.has_any(*STAFF_ROLES)
+    reply = next((entry for entry, *_ in reversed(entries) if entry.action == "reply"), None)
+    suggested = await _routed(session, catalog, case)
     return StaffCaseOut(
         summary=(await summaries(session, catalog, [case.id], locale))[0],
         description=case.description,
@@ -310,7 +316,8 @@ async def _detail(
                 # Staff are named; a citizen stays anonymous even to staff here.
                 actor=(username or display_name) if entry.actor_role != "citizen" else None,
                 occurred_at=entry.occurred_at,
-                note=entry.note,
+                public_message=entry.public_message,
+                internal_note=entry.internal_note,
                 photo_ids=list(entry.photo_ids),
             )
             for entry, username, display_name in entries
@@ -320,8 +327,57 @@ async def _detail(
         if merged_into
         else None,
         rating=rating_out(case),
+        reply=ReplyOut(message=reply.public_message or "", replied_at=reply.occurred_at)
+        if reply is not None and case.replied_at is not None
+        else None,
+        suggested_department=DepartmentRef(code=suggested.code, name=category_name(suggested, locale))
+        if suggested
+        else None,
         allowed_actions=workflow.allowed_actions(case, principal),
     )
+
+
+async def _routed(session: AsyncSession, catalog: CatalogSnapshot, case: Case) -> Department | None:
+    category = catalog.categories.get(case.category_code) if case.category_code else None
+    return await routing.route(
+        session, case.category_code, category.parent_code if category else None, case.grid_code
+    )
+
+
+async def templates(
+    session: AsyncSession,
+    settings: Settings,
+    catalog: CatalogSnapshot,
+    principal: Principal,
+    case_id: uuid.UUID,
+    action: str,
+    locale: str,
+) -> RenderedTemplateList:
+    """The reply templates that fit this case for this action, filled in with its facts."""
+    _staff(principal)
+    async with session.begin():
+        case = await _get(session, case_id)
+        category = catalog.categories.get(case.category_code) if case.category_code else None
+        department = (
+            await session.get(Department, case.department_code) if case.department_code else None
+        ) or await _routed(session, catalog, case)
+        deadline = case.deadline_at
+        if deadline is None and action == "dispatch" and category is not None:
+            # What dispatching now would set: the template may promise it.
+            deadline = workflow.deadline_from(category, workflow.Context(catalog, settings.tz, utcnow()))
+        facts = replies.CaseFacts(
+            request_type=case.request_type,
+            category_code=case.category_code,
+            parent_code=category.parent_code if category else None,
+            values={
+                "tracking_no": case.tracking_no,
+                "category": category_name(category, locale) if category else "",
+                "department": category_name(department, locale) if department else "",
+                "deadline": deadline.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M") if deadline else "",
+                "submitted_on": case.created_at.astimezone(settings.tz).strftime("%Y-%m-%d"),
+            },
+        )
+        return await replies.fitting(session, facts, action, locale)
 
 
 def _staff_photo(photo: Photo) -> StaffPhotoOut:
@@ -371,13 +427,13 @@ async def duplicates(
     same_category: bool,
     locale: str,
 ) -> DuplicateList:
-    """Cases that may report the same problem: near it, of its category, reported around its time."""
+    """Cases that may report the same problem, near it and around its time, ranked by likeness."""
     _staff(principal)
     async with session.begin():
         case = await _get(session, case_id)
         min_lat, max_lat, min_lng, max_lng = box_around(case.lat, case.lng, radius_m)
         window = timedelta(days=days)
-        query = SUMMARY_SELECT.where(
+        query = SUMMARY_SELECT.add_columns(Case.description.label("full_description")).where(
             Case.id != case.id,
             Case.lat.between(min_lat, max_lat),
             Case.lng.between(min_lng, max_lng),
@@ -386,23 +442,53 @@ async def duplicates(
         )
         if same_category and case.category_code:
             query = query.where(Case.category_code == case.category_code)
-        rows = (await session.execute(query.limit(500))).all()
-    # The candidates' rows are their summaries too: one read, no second query for the answer.
-    found = sorted(
-        (
+        rows = [
             (distance, row)
-            for row in rows
+            for row in (await session.execute(query.limit(500))).all()
             if (distance := distance_m(case.lat, case.lng, row.lat, row.lng)) <= radius_m
+        ]
+        hashes = await _photo_hashes(session, [case.id, *(row.id for _, row in rows)])
+    subject = likeness.Report.of(case, catalog, hashes.get(case.id, []))
+    scored = sorted(
+        (
+            (
+                likeness.compare(
+                    subject,
+                    likeness.Report.of(row, catalog, hashes.get(row.id, []), row.full_description),
+                    distance,
+                    radius_m,
+                    window,
+                ),
+                distance,
+                row,
+            )
+            for distance, row in rows
         ),
-        key=lambda pair: (pair[0], abs((pair[1].created_at - case.created_at).total_seconds())),
+        key=lambda item: (-item[0].score, item[1]),
     )[:20]
     now = utcnow()
+    # The candidates' rows are their summaries too: one read, no second query for the answer.
     return DuplicateList(
         items=[
-            DuplicateCandidate(case=_summary(row, catalog, locale, now), distance_m=round(distance))
-            for distance, row in found
+            DuplicateCandidate(
+                case=_summary(row, catalog, locale, now),
+                distance_m=round(distance),
+                score=round(match.score, 3),
+                reasons=list(match.reasons),
+            )
+            for match, distance, row in scored
         ]
     )
+
+
+async def _photo_hashes(session: AsyncSession, case_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[int]]:
+    found: dict[uuid.UUID, list[int]] = {}
+    rows = await session.execute(
+        select(Photo.case_id, Photo.phash).where(Photo.case_id.in_(case_ids), Photo.phash.is_not(None))
+    )
+    for case_id, phash in rows:
+        found.setdefault(case_id, []).append(int(phash, 16))
+    return found
 
 
 async def geo(

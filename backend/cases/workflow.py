@@ -30,10 +30,12 @@ from backend.cases.staff_schemas import (
     Merge,
     Reject,
     Reopen,
+    Reply,
     Return,
     Start,
 )
 from backend.catalog.lookup import CatalogSnapshot, CategoryRef
+from backend.catalog.schemas import TYPES_THE_DESK_ANSWERS
 from backend.coordination.models import OutboxEvent
 from backend.db import Base, new_id
 from backend.departments.models import Department
@@ -59,10 +61,17 @@ class Step:
     target: str
     roles: tuple[str, ...]
     event: str
+    # The request types the step is for; None: every type.
+    types: frozenset[str] | None = None
+
+    def applies_to(self, case: Case) -> bool:
+        return case.status in self.sources and (self.types is None or case.request_type in self.types)
 
 
-def _step(sources: set[str], target: str, roles: tuple[str, ...], event: str) -> Step:
-    return Step(frozenset(sources), target, roles, event)
+def _step(
+    sources: set[str], target: str, roles: tuple[str, ...], event: str, types: frozenset[str] | None = None
+) -> Step:
+    return Step(frozenset(sources), target, roles, event, types)
 
 
 STEPS: dict[str, Step] = {
@@ -76,15 +85,17 @@ STEPS: dict[str, Step] = {
     "check_fail": _step({"handled"}, "dispatched", CHECKING, "case.rework"),
     "reopen": _step({"closed"}, "accepted", ("supervisor",), "case.reopened"),
     "return": _step({"accepted", "dispatched", "in_progress"}, "submitted", PLATFORM, "case.returned"),
+    # 答复: a request the desk settles itself is answered and closed without a department.
+    "reply": _step({"submitted", "accepted"}, "closed", TRIAGE, "case.replied", TYPES_THE_DESK_ANSWERS),
 }
+# A step's two texts: what the reporter and followers are told, and what only staff see.
+Texts = tuple[str | None, str | None] | None
 # Steps that record something about a case without moving it.
 EVENT_OF_ACTION = {"submit": "case.submitted", "rate": "case.rated"} | {a: s.event for a, s in STEPS.items()}
 
 
 def allowed_actions(case: Case, actor: Principal) -> list[str]:
-    return [
-        action for action, step in STEPS.items() if case.status in step.sources and actor.has_any(*step.roles)
-    ]
+    return [action for action, step in STEPS.items() if step.applies_to(case) and actor.has_any(*step.roles)]
 
 
 def case_snapshot(case: Case, photo_ids: list[str]) -> dict[str, Any]:
@@ -131,8 +142,9 @@ async def _record(
     actor_role: str,
     at: datetime,
     photo_ids: list[str],
-    note: str | None = None,
+    texts: Texts = None,
 ) -> TimelineEntry:
+    public_message, internal_note = texts or (None, None)
     entry = TimelineEntry(
         id=new_id(),
         case_id=case.id,
@@ -140,7 +152,8 @@ async def _record(
         status=case.status,
         actor_id=actor.user_id,
         actor_role=actor_role,
-        note=note,
+        public_message=public_message,
+        internal_note=internal_note,
         photo_ids=photo_ids,
         occurred_at=at,
     )
@@ -153,7 +166,13 @@ async def _record(
             case_id=case.id,
             occurred_at=at,
             next_attempt_at=at,
-            payload={"case": case_snapshot(case, photo_ids), "action": action, "note": note},
+            # The platform is staff: it is told the internal note too.
+            payload={
+                "case": case_snapshot(case, photo_ids),
+                "action": action,
+                "public_message": public_message,
+                "internal_note": internal_note,
+            },
         ),
     )
     await _insert(
@@ -169,11 +188,17 @@ async def _insert(session: AsyncSession, row: Base) -> None:
     await session.execute(insert(type(row)), [{k: v for k, v in values.items() if v is not None}])
 
 
-async def submit(session: AsyncSession, case: Case, actor: Principal, photo_ids: list[str]) -> TimelineEntry:
-    """信息收集: a new case enters the workflow as submitted."""
+async def submit(
+    session: AsyncSession, case: Case, actor: Principal, photo_ids: list[str], context: Context
+) -> TimelineEntry:
+    """信息收集: a new case enters the workflow as submitted; one the desk answers itself owes its
+    answer within the request type's 答复时限 from now."""
     case.status = "submitted"
     case.version = 1
     case.updated_at = case.created_at
+    reply_hours = context.catalog.reply_hours.get(case.request_type)
+    if reply_hours is not None:
+        case.deadline_at = deadline_for(case.created_at, reply_hours, context.tz)
     await _insert(session, case)
     return await _record(session, case, "submit", actor, case.source, case.created_at, photo_ids)
 
@@ -191,7 +216,8 @@ async def rate(
     case.rated_at = at
     case.version += 1
     case.updated_at = at
-    return await _record(session, case, "rate", actor, "citizen", at, [], note=comment)
+    # The comment is the reporter's own: shown to them with the rating, to staff on the timeline.
+    return await _record(session, case, "rate", actor, "citizen", at, [], (None, comment))
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,31 +249,35 @@ async def act(
         raise ApiError(409, "stale_case", version=case.version)
     if case.status not in step.sources:
         raise ApiError(409, "invalid_transition", action=action, status=case.status)
+    if not step.applies_to(case):
+        raise ApiError(409, "action_not_for_type", action=action, type=case.request_type)
 
-    note, photo_ids = await _apply(session, case, actor, body, context)
+    photo_ids = await _apply(session, case, actor, body, context)
     case.status = step.target
     case.version += 1
     case.updated_at = context.at
     await session.flush()
-    return await _record(session, case, action, actor, role, context.at, photo_ids, note)
+    # An empty box is no message.
+    texts = (body.public_message or None, body.internal_note or None)
+    return await _record(session, case, action, actor, role, context.at, photo_ids, texts)
 
 
 async def _apply(
     session: AsyncSession, case: Case, actor: Principal, body: ActionIn, context: Context
-) -> tuple[str | None, list[str]]:
-    """The step's own effect on the case; returns the timeline note and photos."""
+) -> list[str]:
+    """The step's own effect on the case; returns the photos it adds."""
     at = context.at
     match body:
         case Accept():
             if body.category_code:
                 case.category_code = _minor_category(context.catalog, body.category_code).code
             case.accepted_at = at
-            return body.note, []
-        case Reject():
-            return body.reason, []
+            return []
+        case Reject() | Start():
+            return []
         case Merge():
-            target = await _merge_into(session, case, body.target_id, at)
-            return body.note or target.tracking_no, []
+            await _merge_into(session, case, body.target_id, at)
+            return []
         case Dispatch():
             department = await session.get(Department, body.department_code)
             if department is None or not department.active:
@@ -259,35 +289,46 @@ async def _apply(
             case.department_code = department.code
             case.dispatched_at = at
             case.deadline_at = _deadline(case, context)
-            return body.note, []
-        case Start():
-            return body.note, []
+            return []
         case Handle():
             case.handled_at = at
-            return body.note, await _attach(session, case, actor, body.photo_ids)
+            return await _attach(session, case, actor, body.photo_ids)
         case CheckPass():
             case.closed_at = at
-            return body.note, await _attach(session, case, actor, body.photo_ids)
+            return await _attach(session, case, actor, body.photo_ids)
         case CheckFail():
             # 返工: back to the same department, with a fresh deadline for the second attempt.
             case.rework_count += 1
             case.deadline_at = _deadline(case, context)
-            return body.reason, await _attach(session, case, actor, body.photo_ids)
+            return await _attach(session, case, actor, body.photo_ids)
         case Reopen():
             case.closed_at = None
+            case.replied_at = None
             case.deadline_at = None
-            return body.reason, []
+            return []
         case Return():
             case.department_code = None
             case.deadline_at = None
             case.accepted_at = None
-            return body.reason, []
+            return []
+        case Reply():
+            # Answering is taking it in (受理) too. The 答复时限 stays on the case: the indicators
+            # compare the answer's time with it.
+            case.accepted_at = case.accepted_at or at
+            case.replied_at = at
+            case.closed_at = at
+            return []
     raise AssertionError(body)
 
 
 def _deadline(case: Case, context: Context) -> datetime:
     """处置时限 from now; a retired category still gives its cases their time."""
-    category = _minor_category(context.catalog, case.category_code or "", active_only=False)
+    return deadline_from(
+        _minor_category(context.catalog, case.category_code or "", active_only=False), context
+    )
+
+
+def deadline_from(category: CategoryRef, context: Context) -> datetime:
     return deadline_for(context.at, category.deadline_hours or DEFAULT_DEADLINE_HOURS, context.tz)
 
 

@@ -18,7 +18,7 @@ from shapely.geometry import Point, shape
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.catalog.models import Category, Grid
+from backend.catalog.models import Category, Grid, ReplyDeadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,8 @@ class CatalogSnapshot:
     index: STRtree
     # (min_lng, min_lat, max_lng, max_lat) of all grids: the service area's extent.
     bounds: tuple[float, float, float, float] | None
+    # 答复时限 in hours per request type the desk answers itself.
+    reply_hours: dict[str, int]
 
     def active_category(self, code: str) -> CategoryRef | None:
         category = self.categories.get(code)
@@ -96,4 +98,16 @@ async def load_snapshot(session: AsyncSession) -> CatalogSnapshot:
     shapely.prepare(shapes)
     grids = [GridRef(code=grid.code, name=grid.name) for grid in rows]
     bounds = tuple(float(v) for v in shapely.total_bounds(shapes)) if shapes else None
-    return CatalogSnapshot(categories=categories, grids=grids, index=STRtree(shapes), bounds=bounds)  # type: ignore[arg-type]
+    return CatalogSnapshot(
+        categories=categories,
+        grids=grids,
+        index=STRtree(shapes),
+        bounds=bounds,  # type: ignore[arg-type]
+        reply_hours=await stored_reply_hours(session),
+    )
+
+
+async def stored_reply_hours(session: AsyncSession) -> dict[str, int]:
+    """答复时限 per request type, as the last category file set them."""
+    rows = await session.execute(select(ReplyDeadline.request_type, ReplyDeadline.hours))
+    return {request_type: hours for request_type, hours in rows}

@@ -32,6 +32,15 @@ class Category(Base):
         return self.parent_code is not None
 
 
+class ReplyDeadline(Base):
+    """答复时限: how long the desk has to answer a request type it can settle itself."""
+
+    __tablename__ = "reply_deadlines"
+
+    request_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    hours: Mapped[int]
+
+
 class Grid(Base):
     __tablename__ = "grids"
     __table_args__ = (Index(None, "min_lat", "max_lat", "min_lng", "max_lng"),)

@@ -10,6 +10,8 @@ RequestType = Literal["complaint", "inquiry", "suggestion", "help", "praise"]
 REQUEST_TYPES: tuple[RequestType, ...] = ("complaint", "inquiry", "suggestion", "help", "praise")
 # A complaint or a call for help is about a thing on the street: it needs a category.
 TYPES_NEEDING_CATEGORY = frozenset({"complaint", "help"})
+# Requests the desk may settle itself with a reply (答复); a complaint always goes to a department.
+TYPES_THE_DESK_ANSWERS = frozenset({"inquiry", "suggestion", "praise", "help"})
 CategoryKind = Literal["component", "event"]
 KIND_PREFIX: dict[str, str] = {"component": "C", "event": "E"}
 
@@ -25,6 +27,8 @@ class RequestTypeOut(msgspec.Struct, frozen=True):
     code: RequestType
     name: str
     needs_category: bool
+    # 答复时限: hours the desk has to answer; None for a type that goes to a department.
+    reply_hours: int | None
 
 
 class CategoryOut(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -49,7 +53,7 @@ class MinorClassFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     code: GbCode
     zh: str
     en: str
-    deadline_hours: Annotated[int, msgspec.Meta(gt=0, le=24 * 365)]
+    deadline_hours: Hours
     icon: str | None = None
 
 
@@ -60,10 +64,15 @@ class MajorClassFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     minors: list[MinorClassFile]
 
 
+Hours = Annotated[int, msgspec.Meta(gt=0, le=24 * 365)]
+
+
 class CategoryFile(msgspec.Struct, frozen=True):
     component: list[MajorClassFile]
     event: list[MajorClassFile]
     source: str = ""
+    # 答复时限 per request type the desk answers itself; when given, it replaces the stored ones.
+    reply_hours: dict[RequestType, Hours] | None = None
 
 
 # Unit grids arrive as a GeoJSON FeatureCollection.

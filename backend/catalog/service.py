@@ -9,14 +9,16 @@ from typing import Protocol, TypeVar
 import msgspec
 import shapely
 from shapely.geometry import shape
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.catalog.models import Category, Grid
+from backend.catalog.lookup import stored_reply_hours
+from backend.catalog.models import Category, Grid, ReplyDeadline
 from backend.catalog.schemas import (
     KIND_PREFIX,
     REQUEST_TYPES,
     TYPES_NEEDING_CATEGORY,
+    TYPES_THE_DESK_ANSWERS,
     CatalogOut,
     CategoryFile,
     CategoryOut,
@@ -49,8 +51,16 @@ def _decode(data: bytes, shape_of: type[T]) -> T:
         raise CatalogFileError(str(exc)) from exc
 
 
-def parse_category_file(data: bytes) -> list[Category]:
+@dataclass(frozen=True, slots=True)
+class ParsedCategories:
+    rows: list[Category]
+    reply_hours: dict[str, int] | None
+
+
+def parse_category_file(data: bytes) -> ParsedCategories:
     parsed = _decode(data, CategoryFile)
+    if parsed.reply_hours and (stray := sorted(set(parsed.reply_hours) - TYPES_THE_DESK_ANSWERS)):
+        raise CatalogFileError(f"reply_hours for types the desk does not answer: {', '.join(stray)}")
     rows: list[Category] = []
     position = 0
     for kind, majors in (("component", parsed.component), ("event", parsed.event)):
@@ -96,20 +106,24 @@ def parse_category_file(data: bytes) -> list[Category]:
     duplicates = sorted({code for code in codes if codes.count(code) > 1})
     if duplicates:
         raise CatalogFileError(f"duplicate codes: {', '.join(duplicates)}")
-    return rows
+    return ParsedCategories(rows, dict(parsed.reply_hours) if parsed.reply_hours is not None else None)
 
 
 async def load_categories(session: AsyncSession, data: bytes) -> LoadReport:
-    """Upsert a city's categories; codes missing from the file are retired, never deleted."""
-    rows = parse_category_file(data)
-    codes = {row.code for row in rows}
+    """Upsert a city's categories; codes missing from the file are retired, never deleted. Its reply
+    deadlines, if it has any, replace the stored ones."""
+    parsed = parse_category_file(data)
+    codes = {row.code for row in parsed.rows}
     # Majors before minors so the parent key exists when a minor arrives.
-    for row in rows:
+    for row in parsed.rows:
         await session.merge(row)
     result = await session.execute(
         update(Category).where(Category.code.not_in(codes), Category.active.is_(True)).values(active=False)
     )
-    return LoadReport(loaded=len(rows), retired=result.rowcount or 0)
+    if parsed.reply_hours is not None:
+        await session.execute(delete(ReplyDeadline))
+        session.add_all(ReplyDeadline(request_type=t, hours=h) for t, h in parsed.reply_hours.items())
+    return LoadReport(loaded=len(parsed.rows), retired=result.rowcount or 0)
 
 
 async def catalog(session: AsyncSession, locale: str) -> CatalogOut:
@@ -125,11 +139,13 @@ async def catalog(session: AsyncSession, locale: str) -> CatalogOut:
         for row in rows
         if row.parent_code is None
     ]
+    reply_hours = await stored_reply_hours(session)
     types = [
         RequestTypeOut(
             code=code,
             name=translate(f"request_type.{code}", locale),
             needs_category=code in TYPES_NEEDING_CATEGORY,
+            reply_hours=reply_hours.get(code),
         )
         for code in REQUEST_TYPES
     ]

@@ -7,7 +7,7 @@ from typing import Literal
 
 import msgspec
 
-GroupBy = Literal["none", "grid", "category", "department"]
+GroupBy = Literal["none", "grid", "category", "department", "request_type"]
 
 
 class Indicators(msgspec.Struct, frozen=True):
@@ -32,6 +32,11 @@ class Indicators(msgspec.Struct, frozen=True):
     rated: int
     # Mean of the citizens' 1-5 ratings.
     satisfaction: float | None
+    # 答复: requests the desk answered itself (inquiries, suggestions, praise, help), and of those
+    # the ones answered within their 答复时限; 按时答复率 = replied_on_time / replied.
+    replied: int
+    replied_on_time: int
+    reply_on_time_rate: float | None
 
 
 class Overview(msgspec.Struct, frozen=True):

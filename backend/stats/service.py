@@ -7,7 +7,7 @@ import io
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, func, select
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.guards import STAFF_ROLES, require_role
@@ -22,7 +22,12 @@ from backend.settings import Settings
 from backend.stats.schemas import GroupBy, Indicators, Overview
 
 MAX_DAYS = 366
-_GROUP_COLUMN = {"grid": Case.grid_code, "category": Case.category_code, "department": Case.department_code}
+_GROUP_COLUMN = {
+    "grid": Case.grid_code,
+    "category": Case.category_code,
+    "department": Case.department_code,
+    "request_type": Case.request_type,
+}
 _AGGREGATES = (
     func.count().label("reported"),
     func.count(Case.accepted_at).label("accepted"),
@@ -33,6 +38,14 @@ _AGGREGATES = (
     func.count(Case.rating_score).label("rated"),
     # The sum, not the mean: the total's mean is then derived from its groups' sums.
     func.sum(Case.rating_score).label("rating_sum"),
+    func.count(Case.replied_at).label("replied"),
+    func.count()
+    .filter(
+        and_(
+            Case.replied_at.is_not(None), or_(Case.deadline_at.is_(None), Case.replied_at <= Case.deadline_at)
+        )
+    )
+    .label("replied_on_time"),
 )
 
 
@@ -85,6 +98,8 @@ def _unset(locale: str) -> str:
 async def _names(session: AsyncSession, group_by: GroupBy, keys: set[str], locale: str) -> dict[str, str]:
     if not keys:
         return {}
+    if group_by == "request_type":
+        return {key: translate(f"request_type.{key}", locale) for key in keys}
     if group_by == "grid":
         grids = await session.scalars(select(Grid).where(Grid.code.in_(keys)))
         return {g.code: (g.name_en or g.name) if locale == "en" else g.name for g in grids}
@@ -100,7 +115,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def _indicators(key: str | None, name: str, row: Row[Any] | tuple[Any, ...]) -> Indicators:
-    reported, accepted, handled, on_time, reworked, closed, rated, rating_sum = row
+    reported, accepted, handled, on_time, reworked, closed, rated, rating_sum, replied, replied_on_time = row
     return Indicators(
         key=key,
         name=name,
@@ -116,12 +131,16 @@ def _indicators(key: str | None, name: str, row: Row[Any] | tuple[Any, ...]) -> 
         closure_rate=_rate(closed, accepted),
         rated=rated,
         satisfaction=round(rating_sum / rated, 2) if rated else None,
+        replied=replied,
+        replied_on_time=replied_on_time,
+        reply_on_time_rate=_rate(replied_on_time, replied),
     )
 
 
 CSV_COLUMNS = (
     "key", "name", "reported", "accepted", "acceptance_rate", "handled", "on_time", "on_time_rate",
     "reworked", "rework_rate", "closed", "closure_rate", "rated", "satisfaction",
+    "replied", "replied_on_time", "reply_on_time_rate",
 )  # fmt: skip
 
 

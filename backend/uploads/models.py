@@ -29,6 +29,8 @@ class Photo(Base):
     byte_size: Mapped[int]
     # Tells a true retry (same bytes) from a reused Idempotency-Key (other bytes).
     sha256: Mapped[str] = mapped_column(String(64))
+    # A perceptual hash of the picture (64 bits, hex): the same pothole photographed twice hashes alike.
+    phash: Mapped[str | None] = mapped_column(String(16))
     width: Mapped[int]
     height: Mapped[int]
     display_width: Mapped[int]

@@ -10,6 +10,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
+import imagehash
 import pillow_heif
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
@@ -52,6 +53,8 @@ class ProcessedImage:
     height: int
     display: Rendition
     thumb: Rendition
+    # Perceptual hash (DCT, 64 bits as 16 hex digits): near for the same scene photographed twice.
+    phash: str
     taken_at: datetime | None
     gps: tuple[float, float] | None
 
@@ -85,6 +88,8 @@ def process_image(
         display_rendition = _encode(display, quality=82, progressive=True)
         display.thumbnail((thumb_long_side, thumb_long_side), Image.Resampling.LANCZOS, reducing_gap=2.0)
         thumb_rendition = _encode(display, quality=75, progressive=False)
+        # From the small copy: the hash shrinks to 32×32 anyway, and this one is upright and sRGB.
+        phash = str(imagehash.phash(display))
     return ProcessedImage(
         format=source_format.lower(),
         mime_type=MIME_TYPES[source_format],
@@ -92,6 +97,7 @@ def process_image(
         height=upright[1],
         display=display_rendition,
         thumb=thumb_rendition,
+        phash=phash,
         taken_at=taken_at,
         gps=gps,
     )

@@ -141,6 +141,7 @@ def _photo_row(
         mime_type=image.mime_type,
         byte_size=len(data),
         sha256=digest,
+        phash=image.phash,
         width=image.width,
         height=image.height,
         display_width=image.display.width,

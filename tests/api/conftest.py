@@ -128,16 +128,22 @@ def action_fields(action: str, target_id: str) -> dict[str, Any]:
     """A complete, valid body for each workflow action (target_id: a case a merge may go into)."""
     return {
         "accept": {},
-        "reject": {"reason": "不属于城市管理范围"},
+        "reject": {"public_message": "不属于城市管理范围"},
         "merge": {"target_id": target_id},
         "dispatch": {"department_code": "SZ-MUNI"},  # a demo department
         "start": {},
-        "handle": {"note": "已更换井盖"},
+        "handle": {"public_message": "已更换井盖"},
         "check_pass": {},
-        "check_fail": {"reason": "井盖仍有晃动"},
-        "reopen": {"reason": "市民反映问题复发"},
-        "return": {"reason": "不属于本平台处置范围"},
+        "check_fail": {"internal_note": "井盖仍有晃动"},
+        "reopen": {"internal_note": "市民反映问题复发"},
+        "return": {"internal_note": "不属于本平台处置范围"},
+        "reply": {"public_message": "您好，已为您查询：该路段由区市政设施管理中心负责。"},
     }[action]
+
+
+async def set_fields(app: Litestar, case_id: str, **values: Any) -> None:
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(update(Case).where(Case.id == uuid.UUID(case_id)).values(**values))
 
 
 async def put_in_status(app: Litestar, case_id: str, status: str) -> int:

@@ -24,8 +24,8 @@ TO_CLOSED: list[tuple[str, dict[str, Any]]] = [
     ("accept", {}),
     ("dispatch", {"department_code": "SZ-MUNI"}),
     ("start", {}),
-    ("handle", {"note": "已更换井盖"}),
-    ("check_pass", {"note": "核查通过"}),
+    ("handle", {"public_message": "已更换井盖"}),
+    ("check_pass", {"internal_note": "核查通过"}),
 ]
 
 
@@ -58,7 +58,7 @@ async def closed_rejected_merged(
     done: dict[str, str] = {}
     for status, steps in (
         ("closed", TO_CLOSED),
-        ("rejected", [("reject", {"reason": "不属于城市管理范围"})]),
+        ("rejected", [("reject", {"public_message": "不属于城市管理范围"})]),
         ("merged", [("merge", {"target_id": original["id"]})]),
     ):
         case = await submit(client, reporter)
@@ -86,7 +86,7 @@ async def test_nearby_lists_only_open_cases(client: httpx.AsyncClient, app: Lite
         open_ids[status] = case["id"]
     # Reopened, a closed case is open again (accepted).
     reopened = await submit(client, reporter)
-    await advance(client, desk, reopened["id"], [*TO_CLOSED, ("reopen", {"reason": "问题复发"})])
+    await advance(client, desk, reopened["id"], [*TO_CLOSED, ("reopen", {"internal_note": "问题复发"})])
     open_ids["reopened"] = reopened["id"]
     for status, case_id in finished.items():
         assert (await load_case(app, case_id)).status == status

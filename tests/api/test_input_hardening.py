@@ -72,7 +72,7 @@ async def test_nul_and_control_characters_are_refused_everywhere(
             case["id"],
             "reject",
             1,
-            reason="重复\x00",
+            public_message="重复\x00",
         ),
         await client.put(
             "/api/v1/admin/departments/D99",
@@ -81,7 +81,7 @@ async def test_nul_and_control_characters_are_refused_everywhere(
         ),
     ]
     for response, field in zip(
-        refused, ("username", "description", "address", "reason", "name_zh"), strict=True
+        refused, ("username", "description", "address", "public_message", "name_zh"), strict=True
     ):
         body = problem(response, 422, "control_characters")
         assert [f["name"] for f in body["fields"]] == [field]
@@ -145,7 +145,7 @@ async def test_text_that_looks_empty_is_not_text(
         assert [f["name"] for f in body["fields"]] == ["description"]
     staff = await staff_headers(app, "dispatcher")
     case = await submit(client, device)
-    problem(await act(client, staff, case["id"], "reject", 1, reason=" \u200b "), 422, "blank_text")
+    problem(await act(client, staff, case["id"], "reject", 1, public_message=" \u200b "), 422, "blank_text")
     assert await count_cases(app) == 1
 
 

@@ -276,7 +276,8 @@ async def test_rating_only_once_and_only_when_closed(
     assert rated.json()["rating"]["score"] == 4
     assert rated.json()["rating"]["comment"] == "处理及时"
     last = rated.json()["timeline"][-1]
-    assert (last["action"], last["actor_role"], last["note"]) == ("rate", "citizen", "处理及时")
+    # The comment is shown with the rating; the timeline entry carries no public message of it.
+    assert (last["action"], last["actor_role"], last["public_message"]) == ("rate", "citizen", None)
     again = await client.post(url, json={"score": 1}, headers=device)
     assert again.status_code == 409
     assert again.json()["code"] == "already_rated"

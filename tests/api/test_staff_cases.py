@@ -6,16 +6,17 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from litestar import Litestar
 from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from backend.models import AuditEntry, Case
-from tests.api.conftest import INSIDE, act, device_headers, staff_headers, submit, upload_photo
+from backend.models import AuditEntry
+from tests.api.conftest import INSIDE, act, device_headers, set_fields, staff_headers, submit, upload_photo
 
 STAFF_GETS = (
     "/api/v1/staff/cases",
@@ -46,11 +47,6 @@ async def test_staff_routes_refuse_other_roles(
 async def test_staff_routes_need_a_token(client: httpx.AsyncClient) -> None:
     for path in STAFF_GETS:
         assert (await client.get(path)).status_code == 401, path
-
-
-async def set_fields(app: Litestar, case_id: str, **values: Any) -> None:
-    async with app.state.sessionmaker() as session, session.begin():
-        await session.execute(update(Case).where(Case.id == uuid.UUID(case_id)).values(**values))
 
 
 async def test_queue_filters_and_counts(client: httpx.AsyncClient, app: Litestar) -> None:
@@ -218,9 +214,13 @@ async def test_duplicate_candidates(client: httpx.AsyncClient, app: Litestar) ->
     old = await submit(client, citizen)
     await set_fields(app, old["id"], created_at=datetime.now(UTC) - timedelta(days=30))
     rejected = await submit(client, citizen)
-    assert (await act(client, staff, rejected["id"], "reject", 1, reason="无效")).status_code == 200
+    assert (await act(client, staff, rejected["id"], "reject", 1, public_message="无效")).status_code == 200
 
-    answer = (await client.get(f"/api/v1/staff/cases/{case['id']}/duplicates", headers=staff)).json()
+    answer = (
+        await client.get(
+            f"/api/v1/staff/cases/{case['id']}/duplicates", params={"same_category": "true"}, headers=staff
+        )
+    ).json()
     assert [c["case"]["id"] for c in answer["items"]] == [nearer["id"], near["id"]]
     assert 8 <= answer["items"][0]["distance_m"] <= 14 and 30 <= answer["items"][1]["distance_m"] <= 37
 
@@ -232,6 +232,50 @@ async def test_duplicate_candidates(client: httpx.AsyncClient, app: Litestar) ->
     found = {c["case"]["id"] for c in wider.json()["items"]}
     assert {near["id"], nearer["id"], other_kind["id"], far["id"], old["id"]} <= found
     assert case["id"] not in found and rejected["id"] not in found
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "media" / "samples"
+
+
+def photographed_again(path: Path) -> bytes:
+    """The same scene as another picture of it: other size, other compression, other bytes."""
+    with Image.open(path) as image:
+        smaller = image.resize((image.width * 3 // 4, image.height * 3 // 4))
+        buffer = io.BytesIO()
+        smaller.save(buffer, "JPEG", quality=60)
+    return buffer.getvalue()
+
+
+async def test_the_same_scene_photographed_twice_ranks_first(
+    client: httpx.AsyncClient, app: Litestar
+) -> None:
+    staff = await staff_headers(app, "dispatcher")
+    citizen = await device_headers(client)
+
+    async def photo(data: bytes) -> str:
+        answer = await upload_photo(client, citizen, data)
+        assert answer.status_code == 201, answer.text
+        return answer.json()["id"]
+
+    case = await submit(client, citizen, photo_ids=[await photo((SAMPLES / "manhole.jpg").read_bytes())])
+    # Same spot, category and words, another picture: alike in everything but the photo.
+    twin_text = await submit(client, citizen, photo_ids=[await photo((SAMPLES / "dumping.jpg").read_bytes())])
+    # 100 m off, filed as an event in other words, yet the same manhole in its photo.
+    same_scene = await submit(
+        client,
+        citizen,
+        category_code="E0406",
+        description="路上有个坑",
+        location={"lat": INSIDE["lat"] + 0.0009, "lng": INSIDE["lng"]},
+        photo_ids=[await photo(photographed_again(SAMPLES / "manhole.jpg"))],
+    )
+    answer = (await client.get(f"/api/v1/staff/cases/{case['id']}/duplicates", headers=staff)).json()
+    ranked = [(c["case"]["id"], c["reasons"]) for c in answer["items"]]
+    assert [case_id for case_id, _ in ranked] == [same_scene["id"], twin_text["id"]]
+    assert "same_photo" in ranked[0][1] and "same_category" not in ranked[0][1]
+    assert {"same_category", "similar_text", "near"} <= set(ranked[1][1]) and "same_photo" not in ranked[1][1]
+    scores = [c["score"] for c in answer["items"]]
+    assert scores == sorted(scores, reverse=True) and 0 < scores[-1] < scores[0] <= 1
 
 
 async def test_map_points_in_a_box(client: httpx.AsyncClient, app: Litestar) -> None:

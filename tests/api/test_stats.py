@@ -14,7 +14,7 @@ from sqlalchemy import update
 from backend.models import Case
 from tests.api.conftest import advance, device_headers, staff_headers, submit
 
-HANDLE = [("start", {}), ("handle", {"note": "已处理"})]
+HANDLE = [("start", {}), ("handle", {"public_message": "已处理"})]
 
 
 async def test_indicators_by_department(client: httpx.AsyncClient, app: Litestar) -> None:
@@ -28,7 +28,7 @@ async def test_indicators_by_department(client: httpx.AsyncClient, app: Litestar
         client,
         staff,
         cases[1]["id"],
-        [("accept", {}), dispatch_muni, *HANDLE, ("check_fail", {"reason": "未修好"})],
+        [("accept", {}), dispatch_muni, *HANDLE, ("check_fail", {"internal_note": "未修好"})],
     )
     async with app.state.sessionmaker() as session, session.begin():
         await session.execute(
@@ -46,7 +46,7 @@ async def test_indicators_by_department(client: httpx.AsyncClient, app: Litestar
     await advance(
         client, staff, cases[2]["id"], [("accept", {}), ("dispatch", {"department_code": "SZ-SANI"})]
     )
-    await advance(client, staff, cases[3]["id"], [("reject", {"reason": "重复"})])
+    await advance(client, staff, cases[3]["id"], [("reject", {"public_message": "重复"})])
 
     answer = await client.get("/api/v1/stats/overview", params={"group_by": "department"}, headers=staff)
     assert answer.status_code == 200, answer.text

@@ -88,7 +88,7 @@ async def test_a_case_from_report_to_rating_and_reopening(client: httpx.AsyncCli
     citizen = await device_headers(client)
     case = await submit(client, citizen)
 
-    accepted = await advance(client, dispatcher, case["id"], [("accept", {"note": "属实"})])
+    accepted = await advance(client, dispatcher, case["id"], [("accept", {"internal_note": "属实"})])
     assert accepted["summary"]["status"] == "accepted" and accepted["summary"]["version"] == 2
     dispatched = await advance(client, dispatcher, case["id"], [("dispatch", {"department_code": "SZ-MUNI"})])
     summary = dispatched["summary"]
@@ -105,27 +105,31 @@ async def test_a_case_from_report_to_rating_and_reopening(client: httpx.AsyncCli
         client,
         dispatcher,
         case["id"],
-        [("start", {}), ("handle", {"note": "已更换井盖", "photo_ids": [after["id"]]})],
+        [("start", {}), ("handle", {"public_message": "已更换井盖", "photo_ids": [after["id"]]})],
     )
     assert handled["summary"]["status"] == "handled"
     assert handled["timeline"][-1]["photo_ids"] == [after["id"]]
     async with app.state.sessionmaker() as session:
         photo = await session.get(Photo, uuid.UUID(after["id"]))
         assert photo is not None and str(photo.case_id) == case["id"] and photo.position == 0
-    reworked = await advance(client, dispatcher, case["id"], [("check_fail", {"reason": "仍有晃动"})])
+    reworked = await advance(client, dispatcher, case["id"], [("check_fail", {"internal_note": "仍有晃动"})])
     assert reworked["summary"]["status"] == "dispatched" and reworked["rework_count"] == 1
     closed = await advance(
         client,
         dispatcher,
         case["id"],
-        [("start", {}), ("handle", {"note": "重新加固"}), ("check_pass", {"note": "核查通过"})],
+        [
+            ("start", {}),
+            ("handle", {"public_message": "重新加固"}),
+            ("check_pass", {"internal_note": "核查通过"}),
+        ],
     )
     assert closed["summary"]["status"] == "closed"
     assert "reopen" not in closed["allowed_actions"]
 
     rated = await client.post(f"/api/v1/requests/{case['id']}/rating", json={"score": 4}, headers=citizen)
     assert rated.status_code == 200, rated.text
-    reopened = await advance(client, supervisor, case["id"], [("reopen", {"reason": "问题复发"})])
+    reopened = await advance(client, supervisor, case["id"], [("reopen", {"internal_note": "问题复发"})])
     assert reopened["summary"]["status"] == "accepted"
     assert reopened["summary"]["deadline_at"] is None
 
@@ -177,11 +181,15 @@ async def test_roles_of_each_action(client: httpx.AsyncClient, app: Litestar) ->
     case = await submit(client, citizen)
     version = await put_in_status(app, case["id"], "closed")
     # Only a supervisor reopens; a dispatcher is refused outright, whatever the status.
-    refused = await act(client, dispatcher, case["id"], "reopen", version, reason="复发")
+    refused = await act(client, dispatcher, case["id"], "reopen", version, internal_note="复发")
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
     # "return" belongs to the command-coordination platform.
-    assert (await act(client, supervisor, case["id"], "return", version, reason="x")).status_code == 403
-    assert (await act(client, supervisor, case["id"], "reopen", version, reason="复发")).status_code == 200
+    assert (
+        await act(client, supervisor, case["id"], "return", version, internal_note="x")
+    ).status_code == 403
+    assert (
+        await act(client, supervisor, case["id"], "reopen", version, internal_note="复发")
+    ).status_code == 200
 
 
 async def test_a_stale_version_is_refused_and_nothing_changes(
@@ -190,7 +198,7 @@ async def test_a_stale_version_is_refused_and_nothing_changes(
     dispatcher = await staff_headers(app, "dispatcher")
     case = await submit(client, await device_headers(client))
     assert (await act(client, dispatcher, case["id"], "accept", 1)).status_code == 200
-    stale = await act(client, dispatcher, case["id"], "reject", 1, reason="重复")
+    stale = await act(client, dispatcher, case["id"], "reject", 1, public_message="重复")
     assert stale.status_code == 409
     assert stale.json()["code"] == "stale_case" and "2" in stale.json()["detail"]
     stored = await fetch_case(app, case["id"])
@@ -203,7 +211,7 @@ async def test_two_dispatchers_at_once_one_wins(client: httpx.AsyncClient, app: 
     case = await submit(client, await device_headers(client))
     answers = await asyncio.gather(
         act(client, first, case["id"], "accept", 1),
-        act(client, second, case["id"], "reject", 1, reason="不属实"),
+        act(client, second, case["id"], "reject", 1, public_message="不属实"),
     )
     codes = sorted(a.status_code for a in answers)
     assert codes == [200, 409], [a.text for a in answers]
@@ -220,7 +228,7 @@ async def test_required_fields_per_action(client: httpx.AsyncClient, app: Litest
     dispatcher = await staff_headers(app, "dispatcher")
     case = await submit(client, await device_headers(client))
     missing = await act(client, dispatcher, case["id"], "reject", 1)
-    assert missing.status_code == 422 and "reason" in missing.text
+    assert missing.status_code == 422 and "public_message" in missing.text
     unknown = await act(client, dispatcher, case["id"], "teleport", 1)
     assert unknown.status_code == 422
     assert (await fetch_case(app, case["id"])).version == 1

@@ -217,7 +217,7 @@ def close_through_api(page: Page, case_id: str) -> None:
         {"action": "accept"},
         {"action": "dispatch", "department_code": "SZ-MUNI"},
         {"action": "start"},
-        {"action": "handle", "note": "已修复"},
+        {"action": "handle", "public_message": "已修复"},
         {"action": "check_pass"},
     ]
     version = 1

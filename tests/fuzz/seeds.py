@@ -26,8 +26,13 @@ BODIES: dict[str, list[Factory]] = {
     "POST /api/v1/requests": [lambda: request_body()],  # a fresh client_id on every call
     "POST /api/v1/requests/{request_id}/rating": [lambda: {"score": 5, "comment": "处理得很及时，谢谢。"}],
     "POST /api/v1/staff/cases/{case_id}/actions": [
-        lambda: {"action": "accept", "expected_version": 1, "category_code": "C0101", "note": "核实无误。"},
-        lambda: {"action": "reject", "expected_version": 1, "reason": "不属于城市管理范围。"},
+        lambda: {
+            "action": "accept",
+            "expected_version": 1,
+            "category_code": "C0101",
+            "internal_note": "核实无误。",
+        },
+        lambda: {"action": "reject", "expected_version": 1, "public_message": "不属于城市管理范围。"},
         lambda: {"action": "merge", "expected_version": 1, "target_id": KNOWN["case_id"][-1]},
         lambda: {"action": "dispatch", "expected_version": 1, "department_code": "SZ-MUNI"},
     ],

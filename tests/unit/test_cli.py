@@ -29,7 +29,17 @@ def counts(db: Path) -> dict[str, int]:
     with sqlite3.connect(db) as connection:
         return {
             table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("categories", "grids", "users", "cases", "photos", "outbox_events")
+            for table in (
+                "categories",
+                "grids",
+                "users",
+                "cases",
+                "photos",
+                "outbox_events",
+                "routing_rules",
+                "reply_templates",
+                "reply_deadlines",
+            )
         }
 
 
@@ -41,7 +51,8 @@ def test_seed_demo_is_idempotent(tmp_path: Path) -> None:
     second = run(tmp_path, "seed-demo")
     assert second.returncode == 0, second.stderr
     assert counts(tmp_path / "city.db") == before
-    assert before["cases"] == 2 and before["photos"] == 2 and before["grids"] == 24
+    assert before["cases"] == 3 and before["photos"] == 2 and before["grids"] == 24
+    assert before["routing_rules"] > 20 and before["reply_templates"] >= 4 and before["reply_deadlines"] == 4
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0, "the generated secret is private"
 
 
@@ -64,3 +75,24 @@ def test_create_user_and_bad_files(tmp_path: Path) -> None:
             connection.execute("SELECT roles FROM users WHERE username = 'li'").fetchone()[0]
             == '["inspector"]'
         )
+
+
+def test_a_routing_file_replaces_the_table_or_nothing(tmp_path: Path) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
+    assert run(tmp_path, "seed-demo").returncode == 0
+    good = tmp_path / "routing.json"
+    good.write_text(
+        '{"rules": [{"category_code": "C01", "department_code": "SZ-MUNI"},'
+        ' {"category_code": "C0101", "grid_prefix": "330102001", "department_code": "SZ-WATER"}]}'
+    )
+    loaded = run(tmp_path, "load-routing", str(good))
+    assert loaded.returncode == 0, loaded.stderr
+    unknown = tmp_path / "unknown.json"
+    unknown.write_text('{"rules": [{"category_code": "C01", "department_code": "NOBODY"}]}')
+    refused = run(tmp_path, "load-routing", str(unknown))
+    assert refused.returncode == 2 and "unknown department NOBODY" in refused.stderr
+    with sqlite3.connect(tmp_path / "city.db") as connection:
+        rows = connection.execute(
+            "SELECT category_code, grid_prefix, department_code FROM routing_rules ORDER BY category_code"
+        ).fetchall()
+    assert rows == [("C01", "", "SZ-MUNI"), ("C0101", "330102001", "SZ-WATER")]

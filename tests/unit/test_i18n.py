@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from backend.cases.workflow import EVENT_OF_ACTION, STEPS
+from backend.errors import wait_text
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOGS = {
@@ -54,3 +55,18 @@ def test_every_key_the_app_names_exists() -> None:
             named |= set(re.findall(r"""\bt\(\s*'([a-z_]+\.[a-z_.]+)'""", path.read_text(encoding="utf-8")))
     assert len(named) > 50
     assert named - keys == set()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "zh", "en"),
+    [
+        (40, "40 秒", "40 seconds"),
+        (60, "约 1 分钟", "about a minute"),
+        (3540, "约 59 分钟", "about 59 minutes"),
+        (3541, "约 60 分钟", "about 60 minutes"),
+        (3600, "约 1 小时", "about an hour"),
+        (86400, "约 24 小时", "about 24 hours"),
+    ],
+)
+def test_waits_are_said_in_words(seconds: int, zh: str, en: str) -> None:
+    assert (wait_text(seconds, "zh-CN"), wait_text(seconds, "en")) == (zh, en)
