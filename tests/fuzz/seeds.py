@@ -22,6 +22,16 @@ KNOWN: dict[str, list[str]] = {}
 
 Factory = Callable[[], Any]
 
+ROUTING_RULE = {"category_code": "C0101", "grid_prefix": "330102001", "department_code": "SZ-WATER"}
+TEMPLATE = {
+    "action": "reply",
+    "request_type": "inquiry",
+    "title_zh": "咨询答复",
+    "title_en": "Inquiry answered",
+    "text_zh": "您的咨询（编号 {tracking_no}）答复如下：",
+    "text_en": "Your inquiry {tracking_no} is answered: ",
+}
+
 BODIES: dict[str, list[Factory]] = {
     "POST /api/v1/requests": [lambda: request_body()],  # a fresh client_id on every call
     "POST /api/v1/requests/{request_id}/rating": [lambda: {"score": 5, "comment": "处理得很及时，谢谢。"}],
@@ -35,7 +45,16 @@ BODIES: dict[str, list[Factory]] = {
         lambda: {"action": "reject", "expected_version": 1, "public_message": "不属于城市管理范围。"},
         lambda: {"action": "merge", "expected_version": 1, "target_id": KNOWN["case_id"][-1]},
         lambda: {"action": "dispatch", "expected_version": 1, "department_code": "SZ-MUNI"},
+        lambda: {
+            "action": "reply",
+            "expected_version": 1,
+            "public_message": "已答复。",
+            "internal_note": "内部",
+        },
     ],
+    "POST /api/v1/admin/routing-rules": [lambda: ROUTING_RULE],
+    "POST /api/v1/admin/reply-templates": [lambda: TEMPLATE],
+    "PUT /api/v1/admin/reply-templates/{template_id}": [lambda: TEMPLATE],
     "PUT /api/v1/admin/departments/{code}": [
         lambda: {"name_zh": "区道路养护所", "name_en": "District Road Maintenance", "phone": "0571-87000009"}
     ],
@@ -52,6 +71,7 @@ QUERIES: dict[str, list[Factory]] = {
     ],
     "GET /api/v1/staff/cases/geo": [lambda: {"bbox": "120.14,30.26,120.17,30.29", "q": "井盖"}],
     "GET /api/v1/staff/cases/{case_id}/duplicates": [lambda: {"radius_m": 100, "days": 30}],
+    "GET /api/v1/staff/cases/{case_id}/templates": [lambda: {"action": "reply"}],
     "GET /api/v1/stats/overview": [lambda: {"group_by": "department", "from": "2026-01-01"}],
     "GET /api/v1/stats/overview.csv": [lambda: {"group_by": "category"}],
     "GET /api/v1/audit": [lambda: {"case_id": KNOWN["case_id"][0], "limit": 10}],
