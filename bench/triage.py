@@ -1,4 +1,5 @@
-"""p50/p95 of the triage queue page, the nearby query and the map query, each against the same query
+"""p50/p95 of the triage queue page, the nearby query, the map query and the ranked duplicate
+candidates, each against the same query
 in raw SQL on the same PostgreSQL, in the same process. Run bench/seed_many.py first.
 
     .venv/bin/python bench/triage.py [--database city_bench] [--runs 300]
@@ -7,7 +8,8 @@ Ours is the service call a route makes (its statement, its transaction and build
 names, thumbnails, overdue flags), without HTTP. The same statement written by hand is timed twice:
 on our engine (pool, transaction, rows fetched, nothing built), which is what the query itself costs,
 and on one open psycopg connection, the driver's floor.
-Goals: queue p95 <= 20 ms, nearby p95 <= 10 ms, each <= 1.5x the hand-written statement.
+Goals: queue p95 <= 20 ms, nearby p95 <= 10 ms, each <= 1.5x the hand-written statement; duplicates
+(which rank every candidate by words, photo, place and time in Python) p95 <= 50 ms.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ QUEUE_COLUMNS = ", ".join(
 # A hand-written statement and its parameters, for psycopg (%s placeholders).
 Statement = tuple[str, tuple[Any, ...]]
 OPEN = "('submitted', 'accepted', 'dispatched', 'in_progress', 'handled')"
+OWED = "('submitted', 'accepted', 'dispatched', 'in_progress')"
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -117,14 +120,15 @@ async def main() -> None:
     async def ours_nearby(run: int) -> None:
         lat, lng = points[run]
         async with sessions() as session:
-            await service.nearby(session, catalog, lat, lng, 50, None, "zh-CN")
+            await service.nearby(session, catalog, None, lat, lng, 50, None, "zh-CN")
 
     def raw_nearby(run: int) -> Statement:
         lat, lng = points[run]
         min_lat, max_lat, min_lng, max_lng = box_around(lat, lng, 50)
         sql = (
             "SELECT c.id, c.request_type, c.category_code, c.status, c.lat, c.lng, c.created_at, "
-            "c.updated_at, p.id FROM cases c LEFT JOIN photos p ON p.case_id = c.id AND p.position = 0 "
+            "c.updated_at, c.description, c.reporter_id, p.id FROM cases c "
+            "LEFT JOIN photos p ON p.case_id = c.id AND p.position = 0 "
             f"WHERE c.lat BETWEEN %s AND %s AND c.lng BETWEEN %s AND %s AND c.status IN {OPEN}"
         )
         return sql, (min_lat, max_lat, min_lng, max_lng)
@@ -135,7 +139,7 @@ async def main() -> None:
 
     def raw_counts(run: int) -> Statement:
         sql = (
-            "SELECT status, count(*), count(*) FILTER (WHERE status IN ('dispatched', 'in_progress') "
+            f"SELECT status, count(*), count(*) FILTER (WHERE status IN {OWED} "
             "AND deadline_at < now()) FROM cases GROUP BY status"
         )
         return sql, ()
@@ -152,11 +156,49 @@ async def main() -> None:
         min_lng, min_lat, max_lng, max_lat = box(run)
         sql = (
             "SELECT id, tracking_no, status, category_code, lat, lng, "
-            "(status IN ('dispatched', 'in_progress') AND deadline_at < now()) AS overdue FROM cases "
+            f"(status IN {OWED} AND deadline_at < now()) AS overdue FROM cases "
             f"WHERE lat BETWEEN %s AND %s AND lng BETWEEN %s AND %s AND status IN {OPEN} "
             "ORDER BY created_at DESC LIMIT 2001"
         )
         return sql, (min_lat, max_lat, min_lng, max_lng)
+
+    # Cases waiting for triage, where the desk asks for duplicates.
+    waiting = [
+        row[0]
+        for row in await (
+            await raw.execute(
+                "SELECT id, lat, lng, created_at FROM cases WHERE status = 'submitted' ORDER BY id LIMIT %s",
+                (args.runs + 20,),
+            )
+        ).fetchall()
+    ]
+    facts = {
+        row[0]: row[1:]
+        for row in await (
+            await raw.execute("SELECT id, lat, lng, created_at FROM cases WHERE id = ANY(%s)", (waiting,))
+        ).fetchall()
+    }
+
+    async def ours_duplicates(run: int) -> None:
+        async with sessions() as session:
+            await staff_service.duplicates(
+                session, catalog, DISPATCHER, waiting[run % len(waiting)], 150, 7, False, "zh-CN"
+            )
+
+    def raw_duplicates(run: int) -> Statement:
+        case_id = waiting[run % len(waiting)]
+        lat, lng, created_at = facts[case_id]
+        min_lat, max_lat, min_lng, max_lng = box_around(lat, lng, 150)
+        sql = (
+            f"SELECT {QUEUE_COLUMNS}, d.name_zh, d.name_en, p.id FROM cases c "
+            "LEFT JOIN departments d ON d.code = c.department_code "
+            "LEFT JOIN photos p ON p.case_id = c.id AND p.position = 0 "
+            "WHERE c.id <> %s AND c.lat BETWEEN %s AND %s AND c.lng BETWEEN %s AND %s "
+            "AND c.created_at BETWEEN %s - interval '7 days' AND %s + interval '7 days' "
+            "AND c.status IN ('submitted', 'accepted', 'dispatched', 'in_progress', 'handled', 'closed') "
+            "LIMIT 500"
+        )
+        return sql, (case_id, min_lat, max_lat, min_lng, max_lng, created_at, created_at)
 
     total = (await (await raw.execute("SELECT count(*) FROM cases")).fetchone() or (0,))[0]
     print(f"{total:,} cases in {args.database}; {args.runs} runs each; ms; {datetime.now(UTC):%Y-%m-%d}")
@@ -167,6 +209,7 @@ async def main() -> None:
         ("queue", ours_queue, raw_queue, args.runs),
         ("nearby", ours_nearby, raw_nearby, args.runs),
         ("map", ours_map, raw_map, args.runs),
+        ("dupes", ours_duplicates, raw_duplicates, args.runs),
         ("counts", ours_counts, raw_counts, min(args.runs, 20)),
     ):
 
