@@ -21,13 +21,19 @@ describe('apiCacheFor', () => {
     ['/api/v1/config', PUBLIC_CACHE],
     ['/api/v1/categories', PUBLIC_CACHE],
     ['/api/v1/categories/C0101', PUBLIC_CACHE],
-    ['/api/v1/requests/nearby?lat=30.27&lng=120.15&radius_m=500', PUBLIC_CACHE],
     ['/api/v1/requests?limit=50', OWN_CACHE],
     ['/api/v1/requests', OWN_CACHE],
     ['/api/v1/requests/followed', OWN_CACHE],
     [`/api/v1/requests/${ID}`, OWN_CACHE],
   ])('keeps %s for offline use', (path, cache) => {
     for (const authorization of [null, DEVICE, CITIZEN]) expect(apiCacheFor(at(path), 'GET', authorization)).toBe(cache)
+  })
+
+  it('keeps reports nearby as public without a token, as the caller\'s with one (own, following)', () => {
+    const nearby = at('/api/v1/requests/nearby?lat=30.27&lng=120.15&radius_m=500')
+    expect(apiCacheFor(nearby, 'GET', null)).toBe(PUBLIC_CACHE)
+    for (const authorization of [DEVICE, CITIZEN]) expect(apiCacheFor(nearby, 'GET', authorization)).toBe(OWN_CACHE)
+    expect(apiCacheFor(nearby, 'GET', DISPATCHER)).toBeNull()
   })
 
   it.each([

@@ -14,6 +14,9 @@ export const LEGACY_API_CACHE = 'api'
 
 const PUBLIC_PATHS = [/^\/api\/v1\/config$/, /^\/api\/v1\/categories(\/.*)?$/, /^\/api\/v1\/requests\/nearby$/]
 const OWN_PATHS = [/^\/api\/v1\/requests$/, /^\/api\/v1\/requests\/followed$/, /^\/api\/v1\/requests\/[^/]+$/]
+// Public, yet asked with a token they also say which reports are the caller's (own, following): such
+// an answer is the caller's, and goes where sign-out empties it.
+const MARKED_FOR_CALLER = [/^\/api\/v1\/requests\/nearby$/]
 const PHOTO_PATH = /^\/api\/v1\/photos\/[^/]+\/[^/]+$/
 
 /** Token kinds whose answers a phone may keep: an anonymous device or a phone-verified citizen. */
@@ -48,6 +51,7 @@ export function isPhoneToken(authorization: string | null): boolean {
 export function apiCacheFor(url: URL, method: string, authorization: string | null): string | null {
   if (method !== 'GET' || !url.pathname.startsWith('/api/')) return null
   if (!isPhoneToken(authorization)) return null
+  if (authorization && MARKED_FOR_CALLER.some((path) => path.test(url.pathname))) return OWN_CACHE
   if (PUBLIC_PATHS.some((path) => path.test(url.pathname))) return PUBLIC_CACHE
   if (OWN_PATHS.some((path) => path.test(url.pathname))) return OWN_CACHE
   return null
