@@ -196,9 +196,7 @@ async def submit(
     case.status = "submitted"
     case.version = 1
     case.updated_at = case.created_at
-    reply_hours = context.catalog.reply_hours.get(case.request_type)
-    if reply_hours is not None:
-        case.deadline_at = deadline_for(case.created_at, reply_hours, context.tz)
+    case.deadline_at = _reply_deadline(case, context)
     await _insert(session, case)
     return await _record(session, case, "submit", actor, case.source, case.created_at, photo_ids)
 
@@ -304,11 +302,11 @@ async def _apply(
         case Reopen():
             case.closed_at = None
             case.replied_at = None
-            case.deadline_at = None
+            case.deadline_at = _reply_deadline(case, context)
             return []
         case Return():
             case.department_code = None
-            case.deadline_at = None
+            case.deadline_at = _reply_deadline(case, context)
             case.accepted_at = None
             return []
         case Reply():
@@ -326,6 +324,13 @@ def _deadline(case: Case, context: Context) -> datetime:
     return deadline_from(
         _minor_category(context.catalog, case.category_code or "", active_only=False), context
     )
+
+
+def _reply_deadline(case: Case, context: Context) -> datetime | None:
+    """答复时限 from now for a request the desk may answer itself (back on its desk, it owes an answer
+    again); None for a complaint, which owes nothing until it is dispatched."""
+    hours = context.catalog.reply_hours.get(case.request_type)
+    return deadline_for(context.at, hours, context.tz) if hours is not None else None
 
 
 def deadline_from(category: CategoryRef, context: Context) -> datetime:

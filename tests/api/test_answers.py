@@ -69,6 +69,24 @@ async def test_a_reply_answers_an_inquiry_and_closes_it(client: httpx.AsyncClien
     assert mine["timeline"][-1]["action_name"] == "答复"
 
 
+async def test_a_reopened_answer_is_owed_again(client: httpx.AsyncClient, app: Litestar) -> None:
+    desk = await staff_headers(app, "dispatcher", "supervisor")
+    citizen = await device_headers(client)
+    case = await inquiry(client, citizen)
+    await act(client, desk, case["id"], "reply", 1, public_message=ANSWER)
+    reopened = await act(client, desk, case["id"], "reopen", 2, internal_note="市民说没答到点子上")
+    assert reopened.status_code == 200, reopened.text
+    out = reopened.json()
+    assert out["summary"]["status"] == "accepted" and out["reply"] is None
+    assert "reply" in out["allowed_actions"]
+    due = datetime.fromisoformat(out["summary"]["deadline_at"])
+    assert timedelta(hours=23, minutes=59) < due - datetime.now(UTC) <= timedelta(hours=24)
+    mine = (await client.get(f"/api/v1/requests/{case['id']}", headers=citizen)).json()
+    assert mine["reply"] is None and mine["status"] == "accepted"
+    again = await act(client, desk, case["id"], "reply", 3, public_message="补充答复：已联系排水公司。")
+    assert again.json()["reply"]["message"] == "补充答复：已联系排水公司。"
+
+
 async def test_a_complaint_is_not_answered_by_a_reply(client: httpx.AsyncClient, app: Litestar) -> None:
     desk = await staff_headers(app, "dispatcher")
     case = await submit(client, await device_headers(client))
