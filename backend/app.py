@@ -28,7 +28,7 @@ from backend.errors import EXCEPTION_HANDLERS
 from backend.health import health
 from backend.logs import configure_logging
 from backend.notify.routes import staff_stream
-from backend.pwa import ConfigController, app_shell
+from backend.pwa import ConfigController, app_shell, robots
 from backend.replies.routes import ReplyTemplateAdminController
 from backend.routing.routes import RoutingAdminController
 from backend.settings import Settings, load_settings
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return CityApp(
         route_handlers=[
+            robots,
             app_shell,
             health,
             ConfigController,

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -126,6 +126,20 @@ def _best_copy(found: Path, accepted: set[str]) -> tuple[Path, str | None]:
             if copy.is_file():
                 return copy, coding
     return found, None
+
+
+# Crawlers may read the public app; the API answers and the staff desk are nobody's search results.
+ROBOTS = "User-agent: *\nDisallow: /api/\nDisallow: /staff\nDisallow: /schema\n"
+
+
+@get(
+    "/robots.txt",
+    include_in_schema=False,
+    media_type="text/plain",
+    cache_control=CacheControlHeader(max_age=86400),
+)
+async def robots() -> str:
+    return ROBOTS
 
 
 @get(["/", "/{path:path}"], include_in_schema=False, opt=SKIP)

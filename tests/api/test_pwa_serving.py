@@ -81,6 +81,14 @@ async def test_api_and_files_outside_the_app_are_not_the_shell(built_client: htt
     assert "[project]" not in escape.text
 
 
+async def test_robots_txt_is_for_robots_not_the_shell(built_client: httpx.AsyncClient) -> None:
+    answer = await built_client.get("/robots.txt")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/plain")
+    assert "<title>" not in answer.text
+    rules = set(answer.text.splitlines())
+    assert {"User-agent: *", "Disallow: /api/", "Disallow: /staff"} <= rules
+
+
 async def test_without_a_build_the_landing_page_links_the_docs(settings: Settings, tmp_path: Path) -> None:
     app: Litestar = create_app(msgspec.structs.replace(settings, pwa_dir=tmp_path / "not-built"))
     await open_resources(app)
