@@ -48,11 +48,19 @@ test: lint $(PWA_BUILD) $(CHROMIUM)
 	cd pwa && npm test
 	$(PY) -m pytest
 
-bench: $(STAMP) $(PWA_BUILD)
+# Lighthouse for bench/lighthouse.py only: a package of its own, so `make test` never installs it.
+LIGHTHOUSE_STAMP := bench/lighthouse/node_modules/.installed-stamp
+
+$(LIGHTHOUSE_STAMP): bench/lighthouse/package.json bench/lighthouse/package-lock.json
+	cd bench/lighthouse && npm ci --no-audit --no-fund
+	touch $(LIGHTHOUSE_STAMP)
+
+bench: $(STAMP) $(PWA_BUILD) $(LIGHTHOUSE_STAMP) $(CHROMIUM)
 	$(PY) bench/photo_pipeline.py
 	$(PY) bench/create_request.py
 	$(PY) bench/login_storm.py
 	$(PY) bench/pwa_size.py
+	$(PY) bench/lighthouse.py
 	$(PY) bench/seed_many.py --if-missing
 	$(PY) bench/triage.py
 	$(PY) bench/indicators.py
@@ -74,4 +82,4 @@ mutate: $(STAMP)
 		      f"not killed: {left or 0}; {total - checked} of {total} mutants not checked yet")'
 
 clean:
-	rm -rf $(VENV) .pytest_cache pwa/node_modules pwa/dist
+	rm -rf $(VENV) .pytest_cache pwa/node_modules pwa/dist bench/lighthouse/node_modules
