@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath, URL } from 'node:url'
 import vue from '@vitejs/plugin-vue'
@@ -21,7 +22,49 @@ function noRemoteFonts(): Plugin {
   }
 }
 
+// Vant's base stylesheet takes the outline off every link, input, button and Vant element on focus, so a
+// keyboard user cannot see where they are; src/styles.css draws a :focus-visible ring instead. A Vant
+// that words the rule otherwise fails the build rather than hide focus again.
+const NO_OUTLINE = 'a:focus,input:focus,button:focus,textarea:focus,[class*=van-]:focus{outline:none}'
+const VANT_BASE = /\/vant\/es\/style\/base\.css(\?|$)/
+
+function visibleFocus(): Plugin {
+  return {
+    name: 'city:visible-focus',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!VANT_BASE.test(id)) return null
+      if (!code.includes(NO_OUTLINE)) this.error(`${id}: Vant's outline rule changed; update NO_OUTLINE`)
+      return { code: code.replace(NO_OUTLINE, ''), map: null }
+    },
+  }
+}
+
 const ROOT = fileURLToPath(new URL('.', import.meta.url))
+const CATALOGS = resolve(ROOT, '../i18n')
+// What the citizen app shows of a catalog (virtual:catalog/<locale>): not the desk's texts, nor the
+// server's error messages, which come translated in its answers.
+const CITIZEN_SECTIONS = ['app', 'ui', 'request_type', 'category_kind']
+const CATALOG_ID = /^virtual:catalog\/(zh-CN|en)$/
+
+function citizenCatalog(): Plugin {
+  return {
+    name: 'city:citizen-catalog',
+    resolveId: (id) => (CATALOG_ID.test(id) ? `\0${id}` : null),
+    load(id) {
+      const locale = CATALOG_ID.exec(id.replace(/^\0/, ''))?.[1]
+      if (!id.startsWith('\0') || !locale) return null
+      const file = resolve(CATALOGS, `${locale}.json`)
+      this.addWatchFile(file)
+      const catalog = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+      const part = Object.fromEntries(CITIZEN_SECTIONS.map((section) => [section, catalog[section]]))
+      return `export default ${JSON.stringify(part)}`
+    },
+  }
+}
+// The whole catalogs are the desk's (src/i18n.ts: loadDeskCatalog): never precached on phones.
+const isDeskCatalog = (id: string): boolean => id.startsWith(`${CATALOGS}/`) && id.endsWith('.json')
+
 const STAFF_SOURCES = `${resolve(ROOT, 'src/staff')}/`
 const STYLESHEET = /\.(css|less|sass|scss|styl|stylus|pcss|postcss|sss)(?:$|\?)/
 
@@ -82,7 +125,7 @@ export default defineConfig({
         // the desk's alone, and scripts/check-precache.mjs then finds it in the precache.)
         chunkFileNames: (chunk) =>
           chunk.moduleIds.some((id) => id.startsWith(STAFF_SOURCES)) ||
-          (chunk.moduleIds.length && chunk.moduleIds.every((id) => staffOnly.has(id)))
+          (chunk.moduleIds.length && chunk.moduleIds.every((id) => staffOnly.has(id) || isDeskCatalog(id)))
             ? 'assets/staff/[name]-[hash].js'
             : 'assets/[name]-[hash].js',
       },
@@ -91,6 +134,8 @@ export default defineConfig({
   plugins: [
     staffDesk(),
     noRemoteFonts(),
+    visibleFocus(),
+    citizenCatalog(),
     vue(),
     VitePWA({
       registerType: 'autoUpdate',

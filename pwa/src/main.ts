@@ -1,22 +1,27 @@
-import { Locale as VantLocale } from 'vant'
-import vantEnUS from 'vant/es/locale/lang/en-US'
-import vantZhCN from 'vant/es/locale/lang/zh-CN'
 import { createApp, watch } from 'vue'
-// Vant's styles come per component, with the screen that uses it (see each view's imports).
+// Global styles first: Vant's come per component, with the screen that uses it (see each view's imports).
+import './styles.css'
 import App from './App.vue'
-import { i18n } from './i18n'
-import { startSending } from './outbox'
+import './elders'
+import { i18n, showLocale, startLocale } from './i18n'
+import { activateWithKeys } from './keyboard'
 import { router } from './router'
 
-// Vant's own texts (the cascader's "Select", ...) and the page's lang follow ours, switch included.
-watch(
-  i18n.global.locale,
-  (locale) => {
-    document.documentElement.lang = locale
-    if (locale === 'en') VantLocale.use('en-US', vantEnUS)
-    else VantLocale.use('zh-CN', vantZhCN)
-  },
-  { immediate: true },
-)
-createApp(App).use(i18n).use(router).mount('#app')
-startSending()
+// The page's lang follows ours; Vant's own texts too, once the app has been in English (Vant starts
+// in Chinese: nothing to load until then).
+let vantFollows = false
+watch(i18n.global.locale, (locale) => {
+  document.documentElement.lang = locale
+  vantFollows ||= locale === 'en'
+  if (vantFollows) void import('./vantLocale').then(({ useVantLocale }) => useVantLocale(locale))
+})
+activateWithKeys()
+// The outbox (IndexedDB) is not part of the first screen's script: it starts sending right after.
+void showLocale(startLocale)
+  .catch(() => undefined)
+  .then(() => {
+    document.documentElement.lang = i18n.global.locale.value
+    createApp(App).use(i18n).use(router).mount('#app')
+    return import('./outbox')
+  })
+  .then(({ startSending }) => startSending())

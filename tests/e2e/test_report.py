@@ -33,9 +33,8 @@ def fill_report(page: Page, description: str) -> None:
     page.get_by_text("我要报告问题").click()
     expect(page.locator("[data-test=location]")).to_contain_text("30.27410")
     page.locator("[data-test=category]").click()
-    page.get_by_role("tab").first.wait_for()
-    page.locator(".van-cascader__option", has_text="公用设施").click()
-    page.locator(".van-cascader__option", has_text="上水井盖").click()
+    page.locator("[data-test=category-option]", has_text="公用设施").click()
+    page.locator("[data-test=category-option]", has_text="上水井盖").click()
     page.locator("[data-test=photos] input[type=file]").set_input_files(str(SAMPLE))
     expect(page.locator(".van-uploader__preview")).to_have_count(1)
     page.locator("[data-test=description] textarea").fill(description)
@@ -55,7 +54,7 @@ def test_common_categories_are_one_tap_pictograms(page: Page) -> None:
     expect(parking.locator("svg")).to_be_visible()
     parking.click()
     expect(parking).to_have_attribute("aria-pressed", "true")
-    expect(page.locator("[data-test=category] input")).to_have_value("街面秩序 / 机动车乱停放")
+    expect(page.locator("[data-test=category] button")).to_have_text("街面秩序 / 机动车乱停放")
 
 
 def test_report_with_a_photo_appears_in_my_requests(page: Page) -> None:

@@ -1,0 +1,7 @@
+// The citizen app's part of a catalog (vite.config.ts: citizenCatalog).
+declare module 'virtual:catalog/*' {
+  import type { LocaleMessage } from '@intlify/core-base'
+  import type { VueMessageType } from 'vue-i18n'
+  const messages: LocaleMessage<VueMessageType>
+  export default messages
+}
