@@ -114,7 +114,7 @@ def test_no_serious_axe_violation_on_any_desk_route(
     assert found == {}, "\n".join(f"{route}:\n  " + "\n  ".join(lines) for route, lines in found.items())
 
 
-def test_focus_is_visible_at_every_stop_of_sign_in_queue_and_case(
+def test_focus_is_visible_at_every_stop_of_the_desk(
     open_desk: Callable[..., Page], server: Server, page: Page
 ) -> None:
     created = new_case(page, "垃圾桶满了好几天没人清")
@@ -136,6 +136,8 @@ def test_focus_is_visible_at_every_stop_of_sign_in_queue_and_case(
     expect(desk.locator(f'tr[data-case="{created["id"]}"]')).to_be_visible(timeout=15_000)
     desk.reload()
     expect(desk.locator("tr[data-case]").first).to_be_visible()
+    # From the top: the top bar's links and buttons too.
+    desk.locator(".staff-title").click()
     walk("queue")
 
     desk.goto(f"/staff/cases/{created['id']}")
@@ -144,6 +146,16 @@ def test_focus_is_visible_at_every_stop_of_sign_in_queue_and_case(
     # Start the walk at the top of the page, the open form included.
     desk.locator(".staff-title").click()
     walk("case page with the accept form")
+
+    desk.goto("/staff/map")
+    expect(desk.locator(".staff-map .leaflet-control-zoom")).to_be_visible()
+    desk.locator(".staff-title").click()
+    walk("map")
+
+    desk.goto("/staff/dashboard")
+    expect(desk.locator(".chart canvas")).to_be_visible()
+    desk.locator(".staff-title").click()
+    walk("indicators")
 
     assert failing == {}, "no visible focus at:\n" + "\n".join(
         f"{name}: {', '.join(stops)}" for name, stops in failing.items()
@@ -236,8 +248,8 @@ def test_new_cases_are_announced_politely_and_motion_can_be_reduced(
     assert duration < 0.01, f"the new row still fades in over {duration} s"
 
 
-@pytest.mark.parametrize("screen", ["queue", "case"])
-def test_queue_and_case_page_reflow_at_200_percent_zoom(
+@pytest.mark.parametrize("screen", ["queue", "case", "dashboard"])
+def test_desk_screens_reflow_at_200_percent_zoom(
     open_desk: Callable[..., Page], server: Server, page: Page, screen: str
 ) -> None:
     created = new_case(page, "路边的树枝断了挂在电线上")
@@ -248,6 +260,9 @@ def test_queue_and_case_page_reflow_at_200_percent_zoom(
         desk.goto(f"/staff/cases/{created['id']}")
         desk.locator("[data-action=accept]").click()
         expect(desk.locator(".action-form")).to_be_visible()
+    if screen == "dashboard":
+        desk.goto("/staff/dashboard")
+        expect(desk.locator("table.figures tbody tr").first).to_be_visible()
 
     overflow = desk.evaluate(
         "() => ({scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth})"
