@@ -216,6 +216,12 @@ def test_a_dispatcher_accepts_and_dispatches_a_case_by_keyboard_alone(
     desk.keyboard.press("Enter")
     department = desk.locator("select[name=department]")
     expect(department).to_be_focused()
+    # The demo's dispatch template, picked with the arrow key, fills in the public message.
+    template = desk.locator("select[name=template]")
+    expect(template).to_be_visible()
+    tab_to(desk, template)
+    desk.keyboard.press("ArrowDown")
+    expect(desk.locator("textarea[name=public_message]")).not_to_have_value("")
     tab_to(desk, desk.locator(".action-form button[type=submit]"))
     desk.keyboard.press("Enter")
     expect(status).to_have_text("已派遣")
@@ -273,11 +279,30 @@ def test_desk_screens_reflow_at_200_percent_zoom(
         """() => [...document.querySelectorAll('main *, header *')].filter((el) => {
             const r = el.getBoundingClientRect();
             // A map's panes run past its edge by design.
-            if (r.width === 0 || r.right <= window.innerWidth + 1 || el.closest('.leaflet-container')) return false;
+            if (r.width === 0 || r.right <= window.innerWidth + 1) return false;
+            if (el.closest('.leaflet-container')) return false;
             for (let p = el.parentElement; p; p = p.parentElement) {
-                if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX) && p.tabIndex >= 0) return false;
+                const scrolls = ['auto', 'scroll'].includes(getComputedStyle(p).overflowX);
+                if (scrolls && p.tabIndex >= 0) return false;
             }
             return true;
         }).map((el) => `${el.tagName.toLowerCase()}.${el.className}`).slice(0, 10)"""
     )
     assert clipped == [], f"cut off at 683 px: {clipped}"
+
+
+def test_escape_closes_the_template_editor_and_focus_returns_to_its_button(
+    open_desk: Callable[..., Page], server: Server
+) -> None:
+    desk = open_desk()
+    desk_sign_in(desk, server, "admin", "admin-demo")
+    tab_to(desk, desk.locator("[data-test=nav-templates]"))
+    desk.keyboard.press("Enter")
+    edit = desk.locator("[data-template] .row-actions button").first
+    tab_to(desk, edit)
+    desk.keyboard.press("Enter")
+    # The editor takes focus at its first field; Escape from there closes it.
+    expect(desk.locator("select[name=action]")).to_be_focused()
+    desk.keyboard.press("Escape")
+    expect(desk.locator("textarea[name=text_zh]")).to_have_count(0)
+    expect(edit).to_be_focused()
