@@ -177,8 +177,10 @@ def test_a_dispatcher_accepts_and_dispatches_a_case_by_keyboard_alone(
     desk.keyboard.type("dispatcher-demo")
     desk.keyboard.press("Enter")
     expect(desk).to_have_url(f"{server.base}/staff")
-    # Where a keyboard user lands: the page's heading, not wherever the sign-in button was.
+    # Where a keyboard user lands: the page's heading, not wherever the sign-in button was; the
+    # window's title names the screen.
     expect(desk.locator("h1")).to_be_focused()
+    expect(desk).to_have_title("案件队列 · 城市服务 · 受理台")
 
     # Find the case by its number in the search box, then open it from its row.
     tab_to(desk, desk.locator("input[type=search]"))
