@@ -351,3 +351,24 @@ def test_nothing_is_lost_at_200_percent_zoom(browser: Browser, server: Server, p
         assert page.evaluate(_OUTSIDE) == []
     finally:
         context.close()
+
+
+def test_the_desk_never_paints_the_citizen_bars(browser: Browser, server: Server) -> None:
+    context = new_phone(browser, server, viewport={"width": 1366, "height": 768}, is_mobile=False, has_touch=False)
+    # Whatever appears in the page while it loads, however briefly, is seen by this observer.
+    context.add_init_script(
+        """window.__citizenBars = 0;
+        new MutationObserver(() => {
+            if (document.querySelector('header.topbar, [data-test=tabbar]')) window.__citizenBars += 1;
+        }).observe(document, {childList: true, subtree: true});"""
+    )
+    try:
+        page = context.new_page()
+        page.goto("/staff/login")
+        expect(page.locator("input[name=username]")).to_be_visible()
+        assert page.evaluate("() => window.__citizenBars") == 0
+        page.goto("/")
+        expect(page.locator("[data-test=tabbar]")).to_be_visible()
+        assert page.evaluate("() => window.__citizenBars") > 0
+    finally:
+        context.close()
