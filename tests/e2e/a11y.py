@@ -25,11 +25,14 @@ def axe_violations(page: Page, impacts: tuple[str, ...] = BLOCKING_IMPACTS) -> l
         "async () => await window.axe.run(document, {resultTypes: ['violations']})"
     )
     return [
-        f"{rule['id']} ({rule['impact']}): {', '.join(str(t) for node in rule['nodes'] for t in node['target'])}"
-        f" - {rule['help']}"
+        f"{rule['id']} ({rule['impact']}): {', '.join(_targets(rule))} - {rule['help']}"
         for rule in results["violations"]
         if rule["impact"] in impacts
     ]
+
+
+def _targets(rule: dict[str, Any]) -> list[str]:
+    return [str(target) for node in rule["nodes"] for target in node["target"]]
 
 
 @dataclass(frozen=True)

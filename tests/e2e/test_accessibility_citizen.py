@@ -27,16 +27,19 @@ ELDERS_ON = "localStorage.setItem('city.elders', '1')"
 # Every control one can aim at; a control drawn over a hidden native one is measured by what is seen.
 _SMALL_TARGETS = """(min) => {
     const controls = document.querySelectorAll(
-        'a[href], button, input, textarea, select, [role=button], [role=switch], [tabindex]:not([tabindex="-1"])'
+        'a[href], button, input, textarea, select, [role=button], [role=switch], '
+        + '[tabindex]:not([tabindex="-1"])'
     );
     const small = [];
     for (const control of controls) {
         if (control.closest('.leaflet-control-attribution')) continue;  // inline text links are exempt
         const target = control.closest('label, .van-field, .van-uploader__upload') || control;
         const box = target.getBoundingClientRect();
-        if (box.width === 0 || box.height === 0 || getComputedStyle(target).visibility === 'hidden') continue;
+        const hidden = getComputedStyle(target).visibility === 'hidden';
+        if (box.width === 0 || box.height === 0 || hidden) continue;
         if (box.width < min - 0.5 || box.height < min - 0.5) {
-            small.push(`${control.outerHTML.slice(0, 80)} ${Math.round(box.width)}x${Math.round(box.height)}`);
+            const size = `${Math.round(box.width)}x${Math.round(box.height)}`;
+            small.push(`${control.outerHTML.slice(0, 80)} ${size}`);
         }
     }
     return small;
@@ -333,7 +336,9 @@ def test_the_home_page_asks_for_the_location_only_after_a_tap(browser: Browser, 
 
 @pytest.mark.parametrize("elders", [False, True], ids=["normal", "elders"])
 @pytest.mark.parametrize("path", ["/", "/report"])
-def test_nothing_is_lost_at_200_percent_zoom(browser: Browser, server: Server, path: str, elders: bool) -> None:
+def test_nothing_is_lost_at_200_percent_zoom(
+    browser: Browser, server: Server, path: str, elders: bool
+) -> None:
     context = new_phone(browser, server, viewport=ZOOMED)
     if elders:
         context.add_init_script(ELDERS_ON)
@@ -354,7 +359,9 @@ def test_nothing_is_lost_at_200_percent_zoom(browser: Browser, server: Server, p
 
 
 def test_the_desk_never_paints_the_citizen_bars(browser: Browser, server: Server) -> None:
-    context = new_phone(browser, server, viewport={"width": 1366, "height": 768}, is_mobile=False, has_touch=False)
+    context = new_phone(
+        browser, server, viewport={"width": 1366, "height": 768}, is_mobile=False, has_touch=False
+    )
     # Whatever appears in the page while it loads, however briefly, is seen by this observer.
     context.add_init_script(
         """window.__citizenBars = 0;
