@@ -70,3 +70,18 @@ def test_every_key_the_app_names_exists() -> None:
 )
 def test_waits_are_said_in_words(seconds: int, zh: str, en: str) -> None:
     assert (wait_text(seconds, "zh-CN"), wait_text(seconds, "en")) == (zh, en)
+
+
+def test_the_citizen_app_names_only_the_sections_it_ships() -> None:
+    """The phone's script carries only some sections of the catalogs (CITIZEN_SECTIONS in
+    pwa/vite.config.ts); a key from another one would show as its own name on the phone."""
+    config = (REPO / "pwa" / "vite.config.ts").read_text(encoding="utf-8")
+    listed = re.search(r"CITIZEN_SECTIONS = \[([^\]]*)\]", config)
+    assert listed is not None
+    shipped = set(re.findall(r"'([a-z_]+)'", listed.group(1)))
+    assert {"ui", "app"} <= shipped
+    named: set[str] = set()
+    for path in (REPO / "pwa" / "src").rglob("*"):
+        if path.suffix in (".vue", ".ts") and "staff" not in path.relative_to(REPO / "pwa" / "src").parts:
+            named |= set(re.findall(r"""\bt\(\s*['`]([a-z_]+)\.""", path.read_text(encoding="utf-8")))
+    assert named and named <= shipped, named - shipped
