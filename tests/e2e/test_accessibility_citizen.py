@@ -151,10 +151,10 @@ def test_no_serious_axe_violation_on_any_citizen_screen(any_phone: Page) -> None
     assert failing == {}, "\n".join(f"{where}:\n  " + "\n  ".join(v) for where, v in failing.items())
 
 
-@pytest.mark.parametrize("path", ["/", "/report", "/requests", "/login"])
-def test_focus_is_visible_at_every_tab_stop(page: Page, path: str) -> None:
+def open_with_a_report(page: Page, path: str, description: str) -> None:
+    """The screen at `path` of a phone that has reported once, as it is once drawn."""
     page.goto("/")
-    report_through_api(page, phone_token(page), "垃圾桶满了")
+    report_through_api(page, phone_token(page), description)
     page.goto(path)
     if path == "/report":
         report_screen_ready(page)
@@ -162,6 +162,11 @@ def test_focus_is_visible_at_every_tab_stop(page: Page, path: str) -> None:
         expect(page.locator("[data-test=request]")).to_have_count(1)
     else:
         expect(page.locator("main")).not_to_be_empty()
+
+
+@pytest.mark.parametrize("path", ["/", "/report", "/requests", "/login"])
+def test_focus_is_visible_at_every_tab_stop(page: Page, path: str) -> None:
+    open_with_a_report(page, path, "垃圾桶满了")
     stops = tab_stops(page)
     assert len(stops) >= 4, stops
     invisible = [stop.description for stop in stops if not stop.visible]
@@ -306,15 +311,7 @@ def test_elders_mode_is_remembered_big_and_simple(page: Page) -> None:
 
 @pytest.mark.parametrize("path", ["/", "/report", "/requests", "/login"])
 def test_every_target_is_at_least_44_px_on_the_phone(page: Page, path: str) -> None:
-    page.goto("/")
-    report_through_api(page, phone_token(page), "树枝挡住了路牌")
-    page.goto(path)
-    if path == "/report":
-        report_screen_ready(page)
-    elif path == "/requests":
-        expect(page.locator("[data-test=request]")).to_have_count(1)
-    else:
-        expect(page.locator("main")).not_to_be_empty()
+    open_with_a_report(page, path, "树枝挡住了路牌")
     assert page.evaluate(_SMALL_TARGETS, MIN_TARGET_PX) == []
 
 
