@@ -72,6 +72,30 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     tile_attribution: str = "© OpenStreetMap contributors"
     # The built PWA that `/` serves.
     pwa_dir: Path = REPO_ROOT / "pwa" / "dist"
+    # Where this service is reached from outside (photo URLs in the events sent to the platform);
+    # empty: http://CITY_HOST:CITY_PORT.
+    public_url: str = ""
+    # The command-coordination platform (指挥协调): events go to this URL; empty runs standalone.
+    coordination_url: str = ""
+    # The shared secret both sides sign with (HMAC-SHA256).
+    coordination_secret: str = ""
+    coordination_timeout_seconds: float = 10.0
+    # Retries: base * 2^(attempt-1), at most the cap, with jitter; dead-lettered after the last.
+    outbox_retry_base_seconds: float = 2.0
+    outbox_retry_cap_seconds: float = 900.0
+    outbox_max_attempts: int = 12
+    # A claimed event whose worker died is claimed again after this long.
+    outbox_lease_seconds: float = 60.0
+    outbox_batch_size: int = 100
+    # How often an idle worker looks for due events.
+    outbox_poll_seconds: float = 1.0
+    # Delivered events are kept this long (days); the live feed is kept this long (days).
+    outbox_delivered_kept_days: int = 30
+    live_events_kept_days: int = 7
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def tz(self) -> ZoneInfo:

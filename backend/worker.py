@@ -1,4 +1,5 @@
-"""Maintenance jobs: removing orphan photos and pruning ledgers that only matter for a while.
+"""The worker: delivering the outbox to the command-coordination platform (when one is configured),
+and maintenance jobs: removing orphan photos and pruning ledgers that only matter for a while.
 
 Every job is safe to run in several workers at once (each deletes only rows that still qualify,
 in its own transaction), so the city may run `python -m backend worker` on as many machines as it
@@ -14,6 +15,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.accounts.service import prune_sessions
+from backend.coordination.delivery import deliver_forever, prune_delivered
 from backend.db import utcnow
 from backend.notify.feed import prune_live_events
 from backend.quotas.service import prune as prune_quota_hits
@@ -22,9 +24,6 @@ from backend.uploads.service import remove_orphans
 from backend.uploads.storage import ObjectStore
 
 log = structlog.get_logger(__name__)
-
-# Staff screens resume the live feed within minutes; a week of it is plenty.
-LIVE_EVENTS_KEPT = timedelta(days=7)
 
 
 async def maintain(
@@ -37,13 +36,24 @@ async def maintain(
     async with sessions() as session, session.begin():
         await prune_quota_hits(session, now)
         await prune_sessions(session, now)
-        await prune_live_events(session, now - LIVE_EVENTS_KEPT)
+        await prune_live_events(session, now - timedelta(days=settings.live_events_kept_days))
+        await prune_delivered(session, now - timedelta(days=settings.outbox_delivered_kept_days))
 
 
 async def run_forever(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], store: ObjectStore
 ) -> None:
-    """The loop: a failed round is logged and the next one comes as planned."""
+    """Delivery (standalone without a platform: none) beside the maintenance loop."""
+    loops = [_maintain_forever(settings, sessions, store)]
+    if settings.coordination_url:
+        loops.append(deliver_forever(settings, sessions))
+    await asyncio.gather(*loops)
+
+
+async def _maintain_forever(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], store: ObjectStore
+) -> None:
+    """A failed round is logged and the next one comes as planned."""
     while True:
         try:
             await maintain(settings, sessions, store)

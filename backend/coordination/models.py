@@ -14,7 +14,11 @@ from backend.db import Base, JsonDoc, UtcDateTime, new_id, utcnow
 
 class OutboxEvent(Base):
     __tablename__ = "outbox_events"
-    __table_args__ = (Index(None, "delivered_at", "next_attempt_at"),)
+    __table_args__ = (
+        Index(None, "delivered_at", "next_attempt_at"),
+        # The events of one case leave in the order they were written: "is an earlier one still owed?"
+        Index(None, "case_id", "occurred_at"),
+    )
 
     event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     event_type: Mapped[str] = mapped_column(String(40))
@@ -25,3 +29,7 @@ class OutboxEvent(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Claimed by a worker until then; a worker that died lets the claim lapse, and another takes it.
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Given up after the last attempt (dead letter); an admin may replay it.
+    dead_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -13,6 +13,7 @@ from litestar import Litestar
 from sqlalchemy import func, select
 
 from backend.accounts.models import AuthSession
+from backend.coordination.models import OutboxEvent
 from backend.db import utcnow
 from backend.notify.models import LiveEvent
 from backend.quotas.models import QuotaHit
@@ -20,7 +21,7 @@ from backend.quotas.service import LONGEST_WINDOW
 from backend.uploads.models import Photo
 from backend.uploads.service import original_key, public_key, remove_orphans
 from backend.uploads.storage import ObjectNotFound
-from backend.worker import LIVE_EVENTS_KEPT, maintain
+from backend.worker import maintain
 from tests.api.conftest import act, device_headers, staff_headers, submit, upload_photo
 
 
@@ -113,6 +114,7 @@ async def test_maintenance_prunes_only_what_has_expired(client: httpx.AsyncClien
     old, live = await device_headers(client), await device_headers(client)
     case = await submit(client, live)
     staff = await staff_headers(app, "dispatcher")
+    settings = app.state.settings
     now = utcnow()
     async with app.state.sessionmaker() as session, session.begin():
         sessions = list(await session.scalars(select(AuthSession).order_by(AuthSession.created_at)))
@@ -124,7 +126,19 @@ async def test_maintenance_prunes_only_what_has_expired(client: httpx.AsyncClien
             ]
         )
         for event in await session.scalars(select(LiveEvent)):
-            event.occurred_at = now - LIVE_EVENTS_KEPT - timedelta(minutes=1)
+            event.occurred_at = now - timedelta(days=settings.live_events_kept_days, minutes=1)
+        # The submit event: delivered long ago. The stale undelivered one must stay, whatever its age.
+        for event in await session.scalars(select(OutboxEvent)):
+            event.delivered_at = now - timedelta(days=settings.outbox_delivered_kept_days, minutes=1)
+        session.add(
+            OutboxEvent(
+                event_type="case.accepted",
+                case_id=uuid.UUID(case["id"]),
+                payload={},
+                occurred_at=now - timedelta(days=400),
+                next_attempt_at=now,
+            )
+        )
     await act(client, staff, case["id"], "accept", 1)
 
     await maintain(app.state.settings, app.state.sessionmaker, app.state.store)
@@ -133,6 +147,8 @@ async def test_maintenance_prunes_only_what_has_expired(client: httpx.AsyncClien
         left_sessions = list(await session.scalars(select(AuthSession.id)))
         buckets = set(await session.scalars(select(QuotaHit.bucket)))
         events = list(await session.scalars(select(LiveEvent.event_type)))
+        outbox = list(await session.scalars(select(OutboxEvent.delivered_at.is_(None))))
+    assert outbox == [True, True], "the delivered submit event went, the two undelivered stayed"
     assert sessions[0].id not in left_sessions and len(left_sessions) == len(sessions) - 1
     assert "stale" not in buckets and "recent" in buckets
     assert events == ["case.accepted"]

@@ -1,0 +1,278 @@
+"""Delivering the outbox to the command-coordination platform: at least once, in order per case.
+
+A worker claims due events with a lease (on PostgreSQL with FOR UPDATE SKIP LOCKED, so any number of
+workers on any number of machines share the work), sends each one signed, and settles it: delivered,
+or retried later with exponential backoff and jitter, or dead-lettered after the last attempt. An
+event is claimed only when no earlier event of its case is still owed, so a case's events leave in the
+order they were written while a case stuck behind a failing event holds no other case back. A worker
+killed at any point loses nothing: its leases lapse and another worker claims those events again; the
+platform deduplicates by event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import msgspec
+import structlog
+from sqlalchemy import Select, bindparam, delete, exists, or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
+
+from backend.catalog.models import Category
+from backend.coordination.models import OutboxEvent
+from backend.coordination.schemas import (
+    Envelope,
+    PlatformCase,
+    PlatformCategory,
+    PlatformLocation,
+)
+from backend.coordination.signing import signature
+from backend.db import utcnow
+from backend.settings import Settings
+from backend.uploads.models import Photo
+from backend.uploads.service import display_url
+
+log = structlog.get_logger(__name__)
+ERROR_CHARS = 500
+
+
+def _due(now: datetime, batch: int) -> Select[tuple[OutboxEvent]]:
+    earlier = aliased(OutboxEvent)
+    still_owed_before = exists().where(
+        earlier.case_id == OutboxEvent.case_id,
+        earlier.delivered_at.is_(None),
+        earlier.dead_at.is_(None),
+        tuple_(earlier.occurred_at, earlier.event_id) < tuple_(OutboxEvent.occurred_at, OutboxEvent.event_id),
+    )
+    return (
+        select(OutboxEvent)
+        .where(
+            OutboxEvent.delivered_at.is_(None),
+            OutboxEvent.dead_at.is_(None),
+            OutboxEvent.next_attempt_at <= now,
+            or_(OutboxEvent.lease_until.is_(None), OutboxEvent.lease_until < now),
+            ~still_owed_before,
+        )
+        .order_by(OutboxEvent.occurred_at, OutboxEvent.event_id)
+        .limit(batch)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    event_id: uuid.UUID
+    attempts: int
+    lease: datetime
+    envelope: Envelope
+
+
+async def claim(session: AsyncSession, settings: Settings, now: datetime) -> list[Claimed]:
+    """Due events, leased to the caller until now + the lease time, with their envelopes."""
+    query = _due(now, settings.outbox_batch_size)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=OutboxEvent)
+    rows = list(await session.scalars(query))
+    if not rows:
+        return []
+    # Microseconds apart per claim: the lease doubles as the claim's token when it is settled.
+    lease = now + timedelta(seconds=settings.outbox_lease_seconds, microseconds=random.randrange(1_000_000))
+    await session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.event_id.in_([r.event_id for r in rows]))
+        .values(lease_until=lease)
+    )
+    envelopes = await _envelopes(session, settings, rows)
+    return [Claimed(row.event_id, row.attempts, lease, envelopes[row.event_id]) for row in rows]
+
+
+async def _envelopes(
+    session: AsyncSession, settings: Settings, rows: list[OutboxEvent]
+) -> dict[uuid.UUID, Envelope]:
+    """The envelope of each event: its case as written at the step, with the category's names and the
+    case's photos (one query each for the whole batch)."""
+    snapshots = {row.event_id: row.payload["case"] for row in rows}
+    codes = {s["category_code"] for s in snapshots.values() if s.get("category_code")}
+    categories = {c.code: c for c in await session.scalars(select(Category).where(Category.code.in_(codes)))}
+    case_ids = {uuid.UUID(s["id"]) for s in snapshots.values()}
+    photos: dict[str, list[str]] = {}
+    for case_id, photo_id in await session.execute(
+        select(Photo.case_id, Photo.id).where(Photo.case_id.in_(case_ids)).order_by(Photo.position)
+    ):
+        photos.setdefault(str(case_id), []).append(settings.base_url + display_url(photo_id))
+    return {
+        row.event_id: Envelope(
+            event_id=row.event_id,
+            event_type=row.event_type,
+            occurred_at=row.occurred_at,
+            case=_platform_case(row.payload["case"], categories, photos),
+            action=row.payload.get("action", ""),
+            public_message=row.payload.get("public_message"),
+            internal_note=row.payload.get("internal_note"),
+        )
+        for row in rows
+    }
+
+
+def _platform_case(
+    snapshot: dict[str, Any], categories: dict[str, Category], photos: dict[str, list[str]]
+) -> PlatformCase:
+    category = categories.get(snapshot.get("category_code") or "")
+    location = snapshot["location"]
+    return PlatformCase(
+        id=snapshot["id"],
+        tracking_no=snapshot["tracking_no"],
+        source=snapshot["source"],
+        request_type=snapshot["request_type"],
+        category=PlatformCategory(
+            code=category.code,
+            kind=category.kind,
+            gb_code=category.gb_code,
+            name_zh=category.name_zh,
+            name_en=category.name_en,
+        )
+        if category
+        else None,
+        grid_code=snapshot["grid_code"],
+        location=PlatformLocation(
+            lat=location["lat"], lng=location["lng"], accuracy_m=location["accuracy_m"]
+        ),
+        address=snapshot["address"],
+        description=snapshot["description"],
+        photo_urls=photos.get(snapshot["id"], []),
+        department_code=snapshot["department_code"],
+        deadline_at=datetime.fromisoformat(snapshot["deadline_at"]) if snapshot["deadline_at"] else None,
+        status=snapshot["status"],
+        version=snapshot["version"],
+        created_at=datetime.fromisoformat(snapshot["created_at"]),
+    )
+
+
+async def send(settings: Settings, client: httpx.AsyncClient, envelope: Envelope) -> str | None:
+    """POST one envelope, signed; None when the platform took it (any 2xx), else what went wrong."""
+    body = msgspec.json.encode(envelope)
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "X-City-Event-Id": str(envelope.event_id),
+        "X-City-Timestamp": str(timestamp),
+        "X-City-Signature": signature(settings.coordination_secret, timestamp, body),
+    }
+    try:
+        answer = await client.post(settings.coordination_url, content=body, headers=headers)
+    except httpx.HTTPError as exc:
+        return f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]
+    return None if answer.is_success else f"HTTP {answer.status_code}"
+
+
+def retry_delay(settings: Settings, attempts: int) -> float:
+    """Exponential backoff with jitter: between half and all of base * 2^(attempts-1), at most the cap,
+    so that workers that failed together do not all come back together."""
+    ceiling = min(settings.outbox_retry_cap_seconds, settings.outbox_retry_base_seconds * 2 ** (attempts - 1))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+# Core statements, run once per batch with a row of parameters per event (the ORM's bulk update
+# allows no condition beside the key, and the lease is the condition).
+_OUTBOX = OutboxEvent.__table__
+_MINE = (_OUTBOX.c.event_id == bindparam("b_id")) & (_OUTBOX.c.lease_until == bindparam("b_lease"))
+_DELIVERED = (
+    update(_OUTBOX)
+    .where(_MINE)
+    .values(
+        delivered_at=bindparam("b_at"), attempts=bindparam("b_attempts"), lease_until=None, last_error=None
+    )
+)
+_FAILED = (
+    update(_OUTBOX)
+    .where(_MINE)
+    .values(
+        attempts=bindparam("b_attempts"),
+        last_error=bindparam("b_error"),
+        next_attempt_at=bindparam("b_next_at"),
+        dead_at=bindparam("b_dead_at"),
+        lease_until=None,
+    )
+)
+
+
+async def settle(
+    session: AsyncSession, settings: Settings, outcomes: list[tuple[Claimed, str | None]], now: datetime
+) -> None:
+    """Record each outcome, only where the claim is still this worker's (a lease that lapsed and was
+    taken by another worker is that worker's to settle)."""
+    delivered = [
+        {"b_id": c.event_id, "b_lease": c.lease, "b_at": now, "b_attempts": c.attempts + 1}
+        for c, error in outcomes
+        if error is None
+    ]
+    failed = []
+    for claimed, error in outcomes:
+        if error is None:
+            continue
+        attempts = claimed.attempts + 1
+        dead = attempts >= settings.outbox_max_attempts
+        failed.append(
+            {
+                "b_id": claimed.event_id,
+                "b_lease": claimed.lease,
+                "b_attempts": attempts,
+                "b_error": error,
+                "b_next_at": now + timedelta(seconds=retry_delay(settings, attempts)),
+                "b_dead_at": now if dead else None,
+            }
+        )
+        log.warning(
+            "outbox_dead" if dead else "outbox_retry",
+            event_id=str(claimed.event_id),
+            attempts=attempts,
+            error=error,
+        )
+    if delivered:
+        await session.execute(_DELIVERED, delivered)
+    if failed:
+        await session.execute(_FAILED, failed)
+
+
+async def deliver_due(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+) -> int:
+    """One round: claim a batch, send it (one event per case at most, so all at once), settle it.
+    Returns how many events were claimed."""
+    async with sessions() as session, session.begin():
+        batch = await claim(session, settings, utcnow())
+    if not batch:
+        return 0
+    errors = await asyncio.gather(*(send(settings, client, c.envelope) for c in batch))
+    async with sessions() as session, session.begin():
+        await settle(session, settings, list(zip(batch, errors, strict=True)), utcnow())
+    return len(batch)
+
+
+async def prune_delivered(session: AsyncSession, before: datetime) -> int:
+    """Delivered events older than `before` (undelivered and dead ones stay until dealt with)."""
+    result = await session.execute(
+        delete(OutboxEvent).where(OutboxEvent.delivered_at.is_not(None), OutboxEvent.delivered_at < before)
+    )
+    return result.rowcount or 0
+
+
+async def deliver_forever(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The delivery loop: full batches follow each other at once; an empty round waits a poll."""
+    timeout = httpx.Timeout(settings.coordination_timeout_seconds)
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        while True:
+            try:
+                claimed = await deliver_due(settings, sessions, client)
+            except Exception:  # a database away now may be back for the next round
+                log.exception("outbox_delivery_failed")
+                claimed = 0
+            if claimed < settings.outbox_batch_size:
+                await asyncio.sleep(settings.outbox_poll_seconds)

@@ -1,0 +1,62 @@
+"""What the command-coordination platform receives: the event envelope, versioned. Its JSON Schema is
+published (GET /api/v1/coordination/schema) for the platform's integrators."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+import msgspec
+
+# Raised when a field changes meaning or goes away; new optional fields keep the version.
+ENVELOPE_VERSION = 1
+
+
+class PlatformLocation(msgspec.Struct, frozen=True):
+    lat: float
+    lng: float
+    accuracy_m: float | None
+    crs: Literal["wgs84"] = "wgs84"
+
+
+class PlatformCategory(msgspec.Struct, frozen=True):
+    # Ours: the kind's letter (C 部件, E 事件) and the GB/T 30428.2 code, e.g. C0101.
+    code: str
+    kind: str
+    gb_code: str
+    name_zh: str
+    name_en: str
+
+
+class PlatformCase(msgspec.Struct, frozen=True):
+    """A case as the platform needs it to act. Never the reporter's phone or identity."""
+
+    id: str
+    tracking_no: str
+    source: str
+    request_type: str
+    category: PlatformCategory | None
+    grid_code: str
+    location: PlatformLocation
+    address: str | None
+    description: str
+    # The stripped display copies, after-photos included, in order.
+    photo_urls: list[str]
+    department_code: str | None
+    deadline_at: datetime | None
+    status: str
+    version: int
+    created_at: datetime
+
+
+class Envelope(msgspec.Struct, frozen=True, kw_only=True):
+    event_id: uuid.UUID
+    event_type: str
+    occurred_at: datetime
+    case: PlatformCase
+    # The workflow step behind the event, and what it said to the citizen and to staff.
+    action: str
+    public_message: str | None = None
+    internal_note: str | None = None
+    schema_version: int = ENVELOPE_VERSION
