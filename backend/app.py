@@ -18,6 +18,7 @@ from backend.cases.routes import RequestController
 from backend.cases.staff_routes import StaffCaseController
 from backend.catalog.lookup import CatalogCache
 from backend.catalog.routes import CatalogController
+from backend.coordination.routes import CoordinationController, OutboxAdminController
 from backend.db import create_engine, session_factory
 from backend.departments.routes import DepartmentAdminController, DepartmentController
 from backend.deps import DEPENDENCIES
@@ -91,6 +92,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DepartmentAdminController,
             RoutingAdminController,
             ReplyTemplateAdminController,
+            CoordinationController,
+            OutboxAdminController,
             StatsController,
             AuditController,
         ],

@@ -1,5 +1,5 @@
 """`python -m backend COMMAND`: serve, worker, migrate, seed-demo, create-user, import-grids,
-load-categories, load-departments, load-routing."""
+load-categories, load-departments, load-routing, outbox replay --dead."""
 
 from __future__ import annotations
 
@@ -34,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     departments.add_argument("file", type=Path)
     routing = commands.add_parser("load-routing", help="replace the routing rules with a JSON file's")
     routing.add_argument("file", type=Path)
+    outbox = commands.add_parser("outbox", help="the events owed to the coordination platform")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
+    replay = outbox_commands.add_parser("replay", help="send events again, due now")
+    replay.add_argument("--dead", action="store_true", required=True, help="every dead-lettered event")
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -168,6 +172,20 @@ async def _load_routing(settings: Settings, args: Any) -> int:
     return await _load_file(settings, args.file, load)
 
 
+async def _outbox(settings: Settings, _args: Any) -> int:
+    # Every table, so that the audit entry's foreign keys resolve.
+    import backend.models  # noqa: F401
+    from backend.coordination.service import replay
+
+    async def work(session: AsyncSession) -> int:
+        async with session.begin():
+            replayed = await replay(session, settings, None, "cli", None)
+        print(f"{replayed} dead events replayed")
+        return 0
+
+    return await _with_session(settings, work)
+
+
 async def _seed_demo(settings: Settings, _args: Any) -> int:
     from backend.demo import seed_demo
 
@@ -180,5 +198,6 @@ _ASYNC_COMMANDS: dict[str, Callable[[Settings, Any], Awaitable[int]]] = {
     "load-categories": _load_categories,
     "load-departments": _load_departments,
     "load-routing": _load_routing,
+    "outbox": _outbox,
     "seed-demo": _seed_demo,
 }

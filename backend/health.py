@@ -11,6 +11,9 @@ from litestar import Request, Response, get
 from litestar.datastructures import State
 from sqlalchemy import text
 
+from backend.coordination.service import oldest_owed
+from backend.db import utcnow
+
 log = structlog.get_logger(__name__)
 
 CHECK_TIMEOUT_S = 5.0
@@ -20,12 +23,23 @@ class Health(msgspec.Struct, frozen=True):
     status: str
     database: str
     storage: str
+    # Seconds since the oldest event still owed to the coordination platform happened (null when
+    # none is, or when no platform is configured): a delivery that has stalled shows here.
+    outbox_oldest_owed_s: float | None = None
 
 
 async def _database_ok(state: State) -> bool:
     async with state.sessionmaker() as session:
         await session.execute(text("SELECT 1"))
     return True
+
+
+async def _owed_for(state: State) -> float | None:
+    if not state.settings.coordination_url:
+        return None
+    async with state.sessionmaker() as session:
+        oldest = await oldest_owed(session)
+    return round((utcnow() - oldest).total_seconds(), 1) if oldest else None
 
 
 async def _storage_ok(state: State) -> bool:
@@ -49,8 +63,9 @@ async def health(request: Request[Any, Any, Any]) -> Response[Health]:
         _probe("database", _database_ok(state)), _probe("storage", _storage_ok(state))
     )
     ok = database == "ok" and storage == "ok"
+    owed = await _owed_for(state) if database == "ok" else None
     return Response(
-        Health(status="ok" if ok else "error", database=database, storage=storage),
+        Health(status="ok" if ok else "error", database=database, storage=storage, outbox_oldest_owed_s=owed),
         status_code=200 if ok else 503,
         headers={"Cache-Control": "no-store"},
     )

@@ -60,3 +60,30 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True):
     public_message: str | None = None
     internal_note: str | None = None
     schema_version: int = ENVELOPE_VERSION
+
+
+class OutboxCounts(msgspec.Struct, frozen=True):
+    pending: int
+    # Tried and failing: retried later with backoff.
+    failed: int
+    # Given up after the last attempt: replay them once the cause is mended.
+    dead: int
+
+
+class OutboxItem(msgspec.Struct, frozen=True):
+    event_id: str
+    event_type: str
+    case_id: str | None
+    tracking_no: str | None
+    occurred_at: datetime
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    dead_at: datetime | None
+
+
+class OutboxPage(msgspec.Struct, frozen=True):
+    counts: OutboxCounts
+    # The oldest event still owed to the platform (dead letters aside); null when none is.
+    oldest_owed_at: datetime | None
+    items: list[OutboxItem]

@@ -228,3 +228,56 @@ async def test_two_workers_share_the_work_without_sending_an_event_twice(
     assert len(ids) == 60 and len(set(ids)) == 60
     for case in cases:
         assert receiver.types_of(case["tracking_no"]) == ["case.submitted", "case.accepted"]
+
+
+async def test_the_envelope_schema_is_published(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/api/v1/coordination/schema")).json()
+    envelope = schema["$defs"]["Envelope"]
+    assert {"event_id", "event_type", "occurred_at", "case"} <= set(envelope["required"])
+    fields = {name for shape in schema["$defs"].values() for name in shape.get("properties", {})}
+    assert not fields & {"contact_phone", "phone", "reporter_id", "reporter"}
+
+
+async def test_admins_see_delivery_health_and_replay_dead_letters(
+    client: httpx.AsyncClient, app: Litestar, receiver: Receiver
+) -> None:
+    admin = await staff_headers(app, "admin")
+    case = await submit(client, await device_headers(client))
+    other = await submit(client, await device_headers(client))
+    receiver.refused.add(case["tracking_no"])
+    settings = platform(app, receiver.url, outbox_max_attempts=1)
+    await drain(settings, app)
+
+    page = (await client.get("/api/v1/admin/outbox", params={"state": "dead"}, headers=admin)).json()
+    assert page["counts"] == {"pending": 0, "failed": 0, "dead": 1}
+    assert [(i["tracking_no"], i["last_error"]) for i in page["items"]] == [(case["tracking_no"], "HTTP 500")]
+    dead_id = page["items"][0]["event_id"]
+    delivered_id = str(next(r.event_id for r in await outbox(app) if r.delivered_at is not None))
+    refused = await client.post(f"/api/v1/admin/outbox/{delivered_id}/replay", headers=admin)
+    assert refused.status_code == 409 and refused.json()["code"] == "already_delivered"
+    desk = await staff_headers(app, "dispatcher", "supervisor")
+    assert (await client.post(f"/api/v1/admin/outbox/{dead_id}/replay", headers=desk)).status_code == 403
+
+    receiver.refused.clear()
+    assert (await client.post(f"/api/v1/admin/outbox/{dead_id}/replay", headers=admin)).status_code == 204
+    pending = (await client.get("/api/v1/admin/outbox", params={"state": "pending"}, headers=admin)).json()
+    assert pending["counts"]["dead"] == 0 and [i["event_id"] for i in pending["items"]] == [dead_id]
+    await drain(settings, app)
+    assert sorted(receiver.types_of(t) for t in (case["tracking_no"], other["tracking_no"])) == [
+        ["case.submitted"],
+        ["case.submitted"],
+    ]
+    assert (await client.get("/api/v1/admin/outbox", headers=admin)).json()["oldest_owed_at"] is None
+
+
+async def test_healthz_tells_how_old_the_oldest_owed_event_is(
+    client: httpx.AsyncClient, app: Litestar
+) -> None:
+    await submit(client, await device_headers(client))
+    standalone = (await client.get("/healthz")).json()
+    assert standalone["outbox_oldest_owed_s"] is None, "no platform: nothing is owed to anyone"
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(update(OutboxEvent).values(occurred_at=utcnow() - timedelta(minutes=10)))
+    app.state.settings = platform(app, _closed_port())
+    owed = (await client.get("/healthz")).json()["outbox_oldest_owed_s"]
+    assert 600 <= owed < 660

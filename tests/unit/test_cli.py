@@ -96,3 +96,23 @@ def test_a_routing_file_replaces_the_table_or_nothing(tmp_path: Path) -> None:
             "SELECT category_code, grid_prefix, department_code FROM routing_rules ORDER BY category_code"
         ).fetchall()
     assert rows == [("C01", "", "SZ-MUNI"), ("C0101", "330102001", "SZ-WATER")]
+
+
+def test_outbox_replay_dead_makes_dead_letters_due_again(tmp_path: Path) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
+    assert run(tmp_path, "seed-demo").returncode == 0
+    with sqlite3.connect(tmp_path / "city.db") as connection:
+        connection.execute(
+            "UPDATE outbox_events SET dead_at = '2026-11-25 00:00:00.000000', attempts = 12, "
+            "next_attempt_at = '2099-01-01 00:00:00.000000' "
+            "WHERE rowid IN (SELECT min(rowid) FROM outbox_events)"
+        )
+    replayed = run(tmp_path, "outbox", "replay", "--dead")
+    assert replayed.returncode == 0, replayed.stderr
+    assert "1 dead events replayed" in replayed.stdout
+    with sqlite3.connect(tmp_path / "city.db") as connection:
+        left = connection.execute(
+            "SELECT count(*) FROM outbox_events WHERE dead_at IS NOT NULL OR attempts > 0"
+        ).fetchone()[0]
+        audited = connection.execute("SELECT action FROM audit_entries").fetchall()
+    assert left == 0 and audited == [("outbox.replayed",)]

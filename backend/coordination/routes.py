@@ -1,0 +1,60 @@
+"""/api/v1/coordination: the exchange's published schema; /api/v1/admin/outbox: delivery health."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.accounts.tokens import Principal
+from backend.coordination import service
+from backend.coordination.schemas import Envelope, OutboxPage
+from backend.deps import client_address
+from backend.edge.caching import NO_STORE
+from backend.settings import Settings
+
+# Built once: the envelope's shape is fixed for a release.
+ENVELOPE_SCHEMA: dict[str, Any] = msgspec.json.schema(Envelope)
+
+
+class CoordinationController(Controller):
+    path = "/api/v1/coordination"
+    tags = ["coordination"]
+
+    @get("/schema", summary="JSON Schema of the event envelope the platform receives")
+    async def schema(self) -> dict[str, Any]:
+        return ENVELOPE_SCHEMA
+
+
+class OutboxAdminController(Controller):
+    path = "/api/v1/admin/outbox"
+    tags = ["admin"]
+    cache_control = NO_STORE
+
+    @get("/", summary="Delivery health: counts, the oldest owed event, and the events in one state")
+    async def events(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        # `state` is Litestar's own parameter name: the query's is mapped onto another.
+        wanted: Annotated[service.OutboxState, QueryParameter(name="state")] = "failed",
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    ) -> OutboxPage:
+        return await service.outbox(db_session, principal, wanted, limit)
+
+    @post("/{event_id:uuid}/replay", status_code=204, summary="Send an undelivered event again, due now")
+    async def replay(
+        self,
+        request: Request[Any, Any, Any],
+        event_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> None:
+        address = client_address(request, settings)
+        await service.replay_one(db_session, settings, principal, event_id, address)
