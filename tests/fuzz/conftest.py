@@ -39,8 +39,8 @@ async def callers(app: Litestar, client: httpx.AsyncClient) -> dict[str, dict[st
 
 @pytest.fixture
 async def seeded(client: httpx.AsyncClient, callers: dict[str, dict[str, str]]) -> AsyncIterator[None]:
-    """Two submitted requests, an inquiry, a photo of the device's, a routing rule and a reply template,
-    for the requests the fuzz makes to refer to (tests/fuzz/seeds.py)."""
+    """Two submitted requests, an inquiry (and their outbox events), a photo of the device's, a routing
+    rule and a reply template, for the requests the fuzz makes to refer to (tests/fuzz/seeds.py)."""
     device, admin = callers["device"], callers["admin"]
     cases = [(await submit(client, device))["id"] for _ in range(2)]
     cases.append((await submit(client, device, type="inquiry", category_code=None))["id"])
@@ -49,6 +49,7 @@ async def seeded(client: httpx.AsyncClient, callers: dict[str, dict[str, str]]) 
     rule = await client.post("/api/v1/admin/routing-rules", json=seeds.ROUTING_RULE, headers=admin)
     template = await client.post("/api/v1/admin/reply-templates", json=seeds.TEMPLATE, headers=admin)
     assert rule.status_code == 201 and template.status_code == 201, (rule.text, template.text)
+    owed = await client.get("/api/v1/admin/outbox", params={"state": "pending"}, headers=admin)
     seeds.KNOWN.update(
         request_id=cases,
         case_id=cases,
@@ -56,6 +57,7 @@ async def seeded(client: httpx.AsyncClient, callers: dict[str, dict[str, str]]) 
         rendition=["display.jpg", "thumb.jpg"],
         code=["SZ-MUNI", "SZ-ROAD"],
         rule_id=[rule.json()["id"]],
+        event_id=[event["event_id"] for event in owed.json()["items"]],
         template_id=[template.json()["id"]],
     )
     yield
