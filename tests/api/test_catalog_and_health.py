@@ -117,7 +117,12 @@ async def test_grid_lookup_and_bad_grid_files(app: Litestar) -> None:
 async def test_health_ok(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "storage": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "storage": "ok",
+        "outbox_oldest_owed_s": None,
+    }
 
 
 async def test_health_names_the_failing_part(client: httpx.AsyncClient, app: Litestar) -> None:
@@ -128,7 +133,12 @@ async def test_health_names_the_failing_part(client: httpx.AsyncClient, app: Lit
     app.state.store = BrokenStore()
     response = await client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "ok", "storage": "error"}
+    assert response.json() == {
+        "status": "error",
+        "database": "ok",
+        "storage": "error",
+        "outbox_oldest_owed_s": None,
+    }
 
 
 async def test_openapi_is_served(client: httpx.AsyncClient) -> None:
