@@ -4,7 +4,7 @@ from backend.accounts.models import AuthSession, OtpChallenge, User
 from backend.audit.models import AuditEntry
 from backend.cases.models import Case, CaseFollower, TimelineEntry, TrackingCounter
 from backend.catalog.models import Category, Grid, ReplyDeadline
-from backend.coordination.models import OutboxEvent
+from backend.coordination.models import CoordinationCallback, OutboxEvent
 from backend.db import Base
 from backend.departments.models import Department
 from backend.notify.models import LiveEvent
@@ -21,6 +21,7 @@ __all__ = [
     "Case",
     "CaseFollower",
     "Category",
+    "CoordinationCallback",
     "Department",
     "Grid",
     "LiveEvent",

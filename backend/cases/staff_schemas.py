@@ -44,6 +44,8 @@ class Merge(_Action, tag="merge"):
 class Dispatch(_Action, tag="dispatch"):
     department_code: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
     category_code: CategoryCode | None = None
+    # A deadline of the caller's (the platform's); none: the category's 处置时限 from now.
+    deadline_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
 
 
 class Start(_Action, tag="start"):

@@ -45,9 +45,13 @@ from backend.uploads.models import Photo
 from backend.uploads.service import claim_photos
 
 TRIAGE = ("dispatcher", "supervisor")
-# Until the command-coordination callbacks exist, staff record the department's progress for it.
+# The command-coordination platform may dispatch a case itself (the desk still may too).
+DISPATCHING = (*TRIAGE, "integration")
+# The platform reports the department's progress; staff record it where no platform is connected.
 HANDLING = ("dispatcher", "supervisor", "integration")
+# 核查: an inspector on site or the desk; the platform may also close a case it checked itself.
 CHECKING = ("inspector", "dispatcher", "supervisor")
+CLOSING = (*CHECKING, "integration")
 PLATFORM = ("integration",)
 # For a minor class whose file gave no 处置时限.
 DEFAULT_DEADLINE_HOURS = 24
@@ -78,10 +82,10 @@ STEPS: dict[str, Step] = {
     "accept": _step({"submitted"}, "accepted", TRIAGE, "case.accepted"),
     "reject": _step({"submitted"}, "rejected", TRIAGE, "case.rejected"),
     "merge": _step({"submitted"}, "merged", TRIAGE, "case.merged"),
-    "dispatch": _step({"accepted"}, "dispatched", TRIAGE, "case.dispatched"),
+    "dispatch": _step({"accepted"}, "dispatched", DISPATCHING, "case.dispatched"),
     "start": _step({"dispatched"}, "in_progress", HANDLING, "case.started"),
     "handle": _step({"in_progress"}, "handled", HANDLING, "case.handled"),
-    "check_pass": _step({"handled"}, "closed", CHECKING, "case.closed"),
+    "check_pass": _step({"handled"}, "closed", CLOSING, "case.closed"),
     "check_fail": _step({"handled"}, "dispatched", CHECKING, "case.rework"),
     "reopen": _step({"closed"}, "accepted", ("supervisor",), "case.reopened"),
     "return": _step({"accepted", "dispatched", "in_progress"}, "submitted", PLATFORM, "case.returned"),
@@ -286,7 +290,8 @@ async def _apply(
                 raise ApiError(422, "category_required")
             case.department_code = department.code
             case.dispatched_at = at
-            case.deadline_at = _deadline(case, context)
+            # The platform may set its own 处置时限; otherwise the category's counts from now.
+            case.deadline_at = body.deadline_at or _deadline(case, context)
             return []
         case Handle():
             case.handled_at = at

@@ -12,6 +12,24 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.db import Base, JsonDoc, UtcDateTime, new_id, utcnow
 
 
+class CoordinationCallback(Base):
+    """A step the platform reports for a case, kept by its event id: the same one again changes nothing,
+    and one that came before the step it follows waits here (applied_at empty) until it can apply."""
+
+    __tablename__ = "coordination_callbacks"
+    __table_args__ = (Index(None, "case_id", "occurred_at"),)
+
+    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    callback_type: Mapped[str] = mapped_column(String(16))
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    applied_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    # Why it waits: the code of the refusal the last try met (e.g. invalid_transition).
+    waiting_for: Mapped[str | None] = mapped_column(String(40))
+
+
 class OutboxEvent(Base):
     __tablename__ = "outbox_events"
     __table_args__ = (

@@ -7,13 +7,14 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.tokens import Principal
-from backend.coordination import service
-from backend.coordination.schemas import Envelope, OutboxPage
+from backend.coordination import callbacks, service
+from backend.coordination.schemas import CallbackOut, Envelope, OutboxPage
 from backend.deps import client_address
 from backend.edge.caching import NO_STORE
 from backend.settings import Settings
@@ -29,6 +30,26 @@ class CoordinationController(Controller):
     @get("/schema", summary="JSON Schema of the event envelope the platform receives")
     async def schema(self) -> dict[str, Any]:
         return ENVELOPE_SCHEMA
+
+    @post(
+        "/callbacks",
+        status_code=200,
+        summary="A step the platform reports (signed like our events; the same event id twice is once)",
+    )
+    async def callback(
+        self,
+        state: State,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+    ) -> CallbackOut:
+        # The signature covers the bytes as sent: the body is read raw and decoded once it holds.
+        body = await request.body()
+        received = callbacks.checked(
+            settings, body, request.headers.get("x-city-timestamp"), request.headers.get("x-city-signature")
+        )
+        catalog = await state.catalog.snapshot(db_session)
+        return await callbacks.receive(db_session, settings, catalog, received)
 
 
 class OutboxAdminController(Controller):

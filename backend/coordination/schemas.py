@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -87,3 +87,46 @@ class OutboxPage(msgspec.Struct, frozen=True):
     # The oldest event still owed to the platform (dead letters aside); null when none is.
     oldest_owed_at: datetime | None
     items: list[OutboxItem]
+
+
+Feedback = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class _Callback(msgspec.Struct, frozen=True, forbid_unknown_fields=True, tag_field="type", kw_only=True):
+    """A step the platform reports: its own event id (a retry sends the same), the case, and when."""
+
+    event_id: uuid.UUID
+    case_id: uuid.UUID
+    occurred_at: Annotated[datetime, msgspec.Meta(tz=True)]
+
+
+class Dispatched(_Callback, tag="dispatched"):
+    department_code: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+    deadline_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
+
+
+class Started(_Callback, tag="started"):
+    pass
+
+
+class Handled(_Callback, tag="handled"):
+    # 处理反馈 as the department wrote it: shown to the reporter.
+    feedback: Feedback
+
+
+class Returned(_Callback, tag="returned"):
+    # 退回: why the platform gives the case back to the desk.
+    reason: Feedback
+
+
+class Closed(_Callback, tag="closed"):
+    pass
+
+
+CallbackIn = Dispatched | Started | Handled | Returned | Closed
+
+
+class CallbackOut(msgspec.Struct, frozen=True):
+    # applied: the case moved; waiting: kept until the step it follows has come; duplicate: seen before.
+    status: Literal["applied", "waiting", "duplicate"]
+    case_status: str
