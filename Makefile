@@ -64,6 +64,7 @@ bench: $(STAMP) $(PWA_BUILD) $(LIGHTHOUSE_STAMP) $(CHROMIUM)
 	$(PY) bench/seed_many.py --if-missing
 	$(PY) bench/triage.py
 	$(PY) bench/indicators.py
+	$(PY) bench/outbox.py
 
 # Mutation testing of the workflow, accounts and uploads (mutmut; settings in setup.cfg). Not part of
 # `make test`. Stops after MUTATE_MINUTES; mutants/ keeps every verdict, so the next run goes on where
