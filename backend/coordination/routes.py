@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.tokens import Principal
 from backend.coordination import callbacks, service
-from backend.coordination.schemas import CallbackOut, Envelope, OutboxPage
+from backend.coordination.schemas import CallbackOut, Envelope, OutboxPage, WaitingCallbackList
 from backend.deps import client_address
 from backend.edge.caching import NO_STORE
 from backend.settings import Settings
@@ -67,6 +67,15 @@ class OutboxAdminController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> OutboxPage:
         return await service.outbox(db_session, principal, wanted, limit)
+
+    @get("/callbacks", summary="The platform's callbacks that wait for their case to catch up")
+    async def waiting(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    ) -> WaitingCallbackList:
+        return await service.waiting_callbacks(db_session, principal, limit)
 
     @post("/{event_id:uuid}/replay", status_code=204, summary="Send an undelivered event again, due now")
     async def replay(

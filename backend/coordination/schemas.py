@@ -130,3 +130,17 @@ class CallbackOut(msgspec.Struct, frozen=True):
     # applied: the case moved; waiting: kept until the step it follows has come; duplicate: seen before.
     status: Literal["applied", "waiting", "duplicate"]
     case_status: str
+
+
+class WaitingCallback(msgspec.Struct, frozen=True):
+    event_id: str
+    type: str
+    case_id: str
+    occurred_at: datetime
+    received_at: datetime
+    # The refusal the last try met: invalid_transition while the step it follows has not come.
+    waiting_for: str | None
+
+
+class WaitingCallbackList(msgspec.Struct, frozen=True):
+    items: list[WaitingCallback]

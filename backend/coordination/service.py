@@ -12,8 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.accounts.guards import require_role
 from backend.accounts.tokens import Principal
 from backend.audit import service as audit
-from backend.coordination.models import OutboxEvent
-from backend.coordination.schemas import OutboxCounts, OutboxItem, OutboxPage
+from backend.coordination.models import CoordinationCallback, OutboxEvent
+from backend.coordination.schemas import (
+    OutboxCounts,
+    OutboxItem,
+    OutboxPage,
+    WaitingCallback,
+    WaitingCallbackList,
+)
 from backend.db import utcnow
 from backend.errors import ApiError
 from backend.settings import Settings
@@ -58,6 +64,33 @@ async def outbox(session: AsyncSession, principal: Principal, state: OutboxState
             )
             for row in rows
         ],
+    )
+
+
+async def waiting_callbacks(session: AsyncSession, principal: Principal, limit: int) -> WaitingCallbackList:
+    """The platform's callbacks not applied yet, oldest first: what the platform said that the case
+    has not caught up with (or that the workflow refused)."""
+    require_role(principal, "admin")
+    query = (
+        select(CoordinationCallback)
+        .where(CoordinationCallback.applied_at.is_(None))
+        .order_by(CoordinationCallback.received_at)
+        .limit(limit)
+    )
+    async with session.begin():
+        rows = list(await session.scalars(query))
+    return WaitingCallbackList(
+        items=[
+            WaitingCallback(
+                event_id=str(row.event_id),
+                type=row.callback_type,
+                case_id=str(row.case_id),
+                occurred_at=row.occurred_at,
+                received_at=row.received_at,
+                waiting_for=row.waiting_for,
+            )
+            for row in rows
+        ]
     )
 
 

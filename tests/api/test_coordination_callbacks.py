@@ -146,6 +146,12 @@ async def test_callbacks_out_of_order_end_in_the_right_state(
     async with app.state.sessionmaker() as session:
         waiting = list(await session.scalars(select(CoordinationCallback.waiting_for)))
     assert waiting == ["invalid_transition", "invalid_transition"]
+    admin = await staff_headers(app, "admin")
+    shown = (await client.get("/api/v1/admin/outbox/callbacks", headers=admin)).json()["items"]
+    assert [(c["type"], c["waiting_for"]) for c in shown] == [
+        ("handled", "invalid_transition"),
+        ("started", "invalid_transition"),
+    ]
     # The step they follow arrives: it applies, and so do the two that waited for it, in their order.
     answer = await send(client, dispatched)
     assert answer.json() == {"status": "applied", "case_status": "handled"}
@@ -155,6 +161,7 @@ async def test_callbacks_out_of_order_end_in_the_right_state(
         )
     assert [r.callback_type for r in rows] == ["dispatched", "started", "handled"]
     assert all(r.applied_at is not None and r.waiting_for is None for r in rows)
+    assert (await client.get("/api/v1/admin/outbox/callbacks", headers=admin)).json()["items"] == []
 
 
 async def test_a_callback_for_an_unknown_case_is_not_found(client: httpx.AsyncClient) -> None:
