@@ -80,6 +80,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # The shared secret both sides sign with (HMAC-SHA256).
     coordination_secret: str = ""
     coordination_timeout_seconds: float = 10.0
+    # For a nats:// URL: the JetStream stream that keeps the events (made if missing).
+    coordination_stream: str = "CITY_EVENTS"
     # Retries: base * 2^(attempt-1), at most the cap, with jitter; dead-lettered after the last.
     outbox_retry_base_seconds: float = 2.0
     outbox_retry_cap_seconds: float = 900.0

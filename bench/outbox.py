@@ -29,7 +29,7 @@ import psycopg
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from backend.coordination.delivery import deliver_due  # noqa: E402
+from backend.coordination.delivery import HttpTransport, deliver_due  # noqa: E402
 from backend.db import create_engine, session_factory  # noqa: E402
 from backend.migrations import upgrade  # noqa: E402
 from backend.settings import load_settings  # noqa: E402
@@ -126,7 +126,8 @@ def work(url: str, receiver: str) -> None:
         sessions = session_factory(engine)
         limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
         async with httpx.AsyncClient(limits=limits) as client:
-            while await deliver_due(settings, sessions, client):
+            transport = HttpTransport(settings, client)
+            while await deliver_due(settings, sessions, transport):
                 pass
         await engine.dispose()
 

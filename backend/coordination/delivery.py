@@ -17,11 +17,15 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import msgspec
+import nats
 import structlog
+from nats.errors import Error as NatsError
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
 from sqlalchemy import Select, bindparam, delete, exists, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
@@ -155,21 +159,69 @@ def _platform_case(
     )
 
 
-async def send(settings: Settings, client: httpx.AsyncClient, envelope: Envelope) -> str | None:
-    """POST one envelope, signed; None when the platform took it (any 2xx), else what went wrong."""
+class Transport(Protocol):
+    async def send(self, envelope: Envelope) -> str | None:
+        """None when the platform has the event, else what went wrong."""
+
+
+def _signed(settings: Settings, envelope: Envelope) -> tuple[bytes, dict[str, str]]:
     body = msgspec.json.encode(envelope)
     timestamp = int(time.time())
-    headers = {
-        "Content-Type": "application/json",
+    return body, {
         "X-City-Event-Id": str(envelope.event_id),
         "X-City-Timestamp": str(timestamp),
         "X-City-Signature": signature(settings.coordination_secret, timestamp, body),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class HttpTransport:
+    """POST to CITY_COORDINATION_URL; any 2xx is delivered."""
+
+    settings: Settings
+    client: httpx.AsyncClient
+
+    async def send(self, envelope: Envelope) -> str | None:
+        body, headers = _signed(self.settings, envelope)
+        headers["Content-Type"] = "application/json"
+        try:
+            answer = await self.client.post(self.settings.coordination_url, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]
+        return None if answer.is_success else f"HTTP {answer.status_code}"
+
+
+@dataclass(frozen=True, slots=True)
+class NatsTransport:
+    """Publish to NATS JetStream on subject <prefix>.<event type>, the event id as the message id (the
+    stream drops a duplicate within its window); delivered once the stream acknowledged it."""
+
+    settings: Settings
+    jetstream: JetStreamContext
+    prefix: str
+
+    async def send(self, envelope: Envelope) -> str | None:
+        body, headers = _signed(self.settings, envelope)
+        headers["Nats-Msg-Id"] = str(envelope.event_id)
+        try:
+            await self.jetstream.publish(f"{self.prefix}.{envelope.event_type}", body, headers=headers)
+        except (NatsError, TimeoutError) as exc:
+            return f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]
+        return None
+
+
+def nats_target(url: str) -> tuple[str, str]:
+    """nats://host:port/subject.prefix -> the server's URL and the subjects' prefix (default city)."""
+    server, _, path = url.partition("://")[2].partition("/")
+    return f"nats://{server}", path.strip("/") or "city"
+
+
+async def ensure_stream(jetstream: JetStreamContext, name: str, prefix: str) -> None:
+    """The stream that keeps the events, made if the platform has not made it."""
     try:
-        answer = await client.post(settings.coordination_url, content=body, headers=headers)
-    except httpx.HTTPError as exc:
-        return f"{type(exc).__name__}: {exc}"[:ERROR_CHARS]
-    return None if answer.is_success else f"HTTP {answer.status_code}"
+        await jetstream.stream_info(name)
+    except NotFoundError:
+        await jetstream.add_stream(name=name, subjects=[f"{prefix}.>"])
 
 
 def retry_delay(settings: Settings, attempts: int) -> float:
@@ -242,7 +294,7 @@ async def settle(
 
 
 async def deliver_due(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], transport: Transport
 ) -> int:
     """One round: claim a batch, send it (one event per case at most, so all at once), settle it.
     Returns how many events were claimed."""
@@ -250,7 +302,7 @@ async def deliver_due(
         batch = await claim(session, settings, utcnow())
     if not batch:
         return 0
-    errors = await asyncio.gather(*(send(settings, client, c.envelope) for c in batch))
+    errors = await asyncio.gather(*(transport.send(c.envelope) for c in batch))
     async with sessions() as session, session.begin():
         await settle(session, settings, list(zip(batch, errors, strict=True)), utcnow())
     return len(batch)
@@ -265,14 +317,31 @@ async def prune_delivered(session: AsyncSession, before: datetime) -> int:
 
 
 async def deliver_forever(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
-    """The delivery loop: full batches follow each other at once; an empty round waits a poll."""
-    timeout = httpx.Timeout(settings.coordination_timeout_seconds)
-    async with httpx.AsyncClient(timeout=timeout) as client:
-        while True:
-            try:
-                claimed = await deliver_due(settings, sessions, client)
-            except Exception:  # a database away now may be back for the next round
-                log.exception("outbox_delivery_failed")
-                claimed = 0
-            if claimed < settings.outbox_batch_size:
-                await asyncio.sleep(settings.outbox_poll_seconds)
+    """The delivery loop, over HTTP or, for a nats:// URL, NATS JetStream."""
+    if settings.coordination_url.startswith("nats://"):
+        server, prefix = nats_target(settings.coordination_url)
+        connection = await nats.connect(server, max_reconnect_attempts=-1)
+        try:
+            jetstream = connection.jetstream(timeout=settings.coordination_timeout_seconds)
+            await ensure_stream(jetstream, settings.coordination_stream, prefix)
+            await _rounds(settings, sessions, NatsTransport(settings, jetstream, prefix))
+        finally:
+            await connection.close()
+    else:
+        timeout = httpx.Timeout(settings.coordination_timeout_seconds)
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            await _rounds(settings, sessions, HttpTransport(settings, client))
+
+
+async def _rounds(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], transport: Transport
+) -> None:
+    """Full batches follow each other at once; an empty round waits a poll."""
+    while True:
+        try:
+            claimed = await deliver_due(settings, sessions, transport)
+        except Exception:  # a database away now may be back for the next round
+            log.exception("outbox_delivery_failed")
+            claimed = 0
+        if claimed < settings.outbox_batch_size:
+            await asyncio.sleep(settings.outbox_poll_seconds)

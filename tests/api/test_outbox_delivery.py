@@ -20,7 +20,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import select, update
 
-from backend.coordination.delivery import claim, deliver_due
+from backend.coordination.delivery import HttpTransport, claim, deliver_due
 from backend.coordination.models import OutboxEvent
 from backend.coordination.signing import verify
 from backend.db import utcnow
@@ -78,7 +78,7 @@ def platform(app: Litestar, url: str, **overrides: Any) -> Settings:
 async def drain(settings: Settings, app: Litestar) -> None:
     """Rounds until nothing is due (a case's next event is due once its previous one is delivered)."""
     async with httpx.AsyncClient() as client:
-        while await deliver_due(settings, app.state.sessionmaker, client):
+        while await deliver_due(settings, app.state.sessionmaker, HttpTransport(settings, client)):
             pass
 
 
@@ -134,8 +134,9 @@ async def test_the_platform_down_then_up_gets_every_event_once(
     citizen = await device_headers(client)
     cases = [await submit(client, citizen) for _ in range(3)]
 
+    down = platform(app, _closed_port())
     async with httpx.AsyncClient() as http:
-        assert await deliver_due(platform(app, _closed_port()), app.state.sessionmaker, http) == 3
+        assert await deliver_due(down, app.state.sessionmaker, HttpTransport(down, http)) == 3
     rows = await outbox(app)
     assert all(r.delivered_at is None and r.attempts == 1 and r.lease_until is None for r in rows)
     assert all(r.last_error and "Connect" in r.last_error for r in rows)
@@ -218,9 +219,10 @@ async def test_two_workers_share_the_work_without_sending_an_event_twice(
 
     async def worker() -> None:
         async with httpx.AsyncClient() as http:
+            transport = HttpTransport(settings, http)
             idle = 0
             while idle < 3:
-                idle = 0 if await deliver_due(settings, app.state.sessionmaker, http) else idle + 1
+                idle = 0 if await deliver_due(settings, app.state.sessionmaker, transport) else idle + 1
                 await asyncio.sleep(0)
 
     await asyncio.gather(worker(), worker())
