@@ -320,7 +320,8 @@ async def deliver_forever(settings: Settings, sessions: async_sessionmaker[Async
     """The delivery loop, over HTTP or, for a nats:// URL, NATS JetStream."""
     if settings.coordination_url.startswith("nats://"):
         server, prefix = nats_target(settings.coordination_url)
-        connection = await nats.connect(server, max_reconnect_attempts=-1)
+        # Connecting (at the start too) and reconnecting go on for as long as the server is away.
+        connection = await nats.connect(server, max_reconnect_attempts=-1, error_cb=_nats_trouble)
         try:
             jetstream = connection.jetstream(timeout=settings.coordination_timeout_seconds)
             await ensure_stream(jetstream, settings.coordination_stream, prefix)
@@ -331,6 +332,11 @@ async def deliver_forever(settings: Settings, sessions: async_sessionmaker[Async
         timeout = httpx.Timeout(settings.coordination_timeout_seconds)
         async with httpx.AsyncClient(timeout=timeout) as client:
             await _rounds(settings, sessions, HttpTransport(settings, client))
+
+
+async def _nats_trouble(error: Exception) -> None:
+    """One line per trouble, not the client's own traceback each time."""
+    log.warning("nats_trouble", error=f"{type(error).__name__}: {error}"[:ERROR_CHARS])
 
 
 async def _rounds(
