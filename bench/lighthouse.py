@@ -15,18 +15,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = REPO / "bench" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
+sys.path.insert(0, str(REPO))
+
+from tests.e2e.demo_server import start_demo_server  # noqa: E402
+
 CHROMIUM = os.environ.get("CITY_TEST_CHROMIUM", "/usr/bin/chromium")
 PAGES = (("/", "mobile"), ("/report", "mobile"), ("/staff/login", "desktop"))
 AUDITS = {
@@ -35,37 +35,6 @@ AUDITS = {
     "TBT ms": ("total-blocking-time", 1),
     "CLS": ("cumulative-layout-shift", 1),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(pwa_dir: Path, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CITY_")} | {
-        "CITY_DATA_DIR": str(data_dir),
-        "CITY_PORT": str(port),
-        "CITY_LOG_LEVEL": "WARNING",
-        "CITY_PWA_DIR": str(pwa_dir),
-    }
-    for command in ("migrate", "seed-demo"):
-        subprocess.run(
-            [sys.executable, "-m", "backend", command], env=env, cwd=REPO, check=True, capture_output=True
-        )
-    process = subprocess.Popen([sys.executable, "-m", "backend", "serve"], env=env, cwd=REPO)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz").status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit("the server did not start")
 
 
 def lighthouse(url: str, form_factor: str) -> dict[str, float]:
@@ -101,7 +70,7 @@ def main() -> None:
     if not LIGHTHOUSE.exists():
         raise SystemExit("Lighthouse is not installed: `make bench` runs `npm ci` in bench/lighthouse")
     with tempfile.TemporaryDirectory(prefix="city-lighthouse-") as data_dir:
-        process, base = start_server(args.pwa_dir, Path(data_dir))
+        process, base = start_demo_server(args.pwa_dir, Path(data_dir))
         try:
             print(f"Lighthouse, median of {args.runs} runs, {args.pwa_dir}")
             print(f"{'page':<14}{'as':<9}{'score':>7}" + "".join(f"{label:>9}" for label in AUDITS))

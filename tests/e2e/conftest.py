@@ -4,15 +4,10 @@ driven through Debian's Chromium by Playwright. A failing test leaves a screensh
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import (
     Browser,
@@ -24,6 +19,8 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+
+from tests.e2e.demo_server import start_demo_server
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CITY_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -41,12 +38,6 @@ RESULTS = REPO / "test-results"
 PHONE = {"width": 360, "height": 640}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass(frozen=True)
 class Server:
     base: str
@@ -60,31 +51,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     if not (pwa_dir / "index.html").exists():
         pytest.fail(f"{pwa_dir} is not built: run `make test`, which builds it")
     data_dir = tmp_path_factory.mktemp("e2e-data")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CITY_")}
-    env |= {
-        "CITY_DATA_DIR": str(data_dir),
-        "CITY_PORT": str(port),
-        "CITY_LOG_LEVEL": "WARNING",
-        "CITY_PWA_DIR": str(pwa_dir),
-    }
-    for command in ("migrate", "seed-demo"):
-        subprocess.run(
-            [sys.executable, "-m", "backend", command], env=env, cwd=REPO, check=True, capture_output=True
-        )
-    process = subprocess.Popen([sys.executable, "-m", "backend", "serve"], env=env, cwd=REPO)
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                pytest.fail("the server did not start")
-            time.sleep(0.1)
+        process, base = start_demo_server(pwa_dir, data_dir)
+    except RuntimeError as failed:
+        pytest.fail(str(failed))
+    try:
         yield Server(base=base, data_dir=data_dir)
     finally:
         process.terminate()
