@@ -5,7 +5,9 @@ the case has caught up; none is dropped."""
 
 from __future__ import annotations
 
+import asyncio
 import time
+import uuid
 
 import msgspec
 import structlog
@@ -19,6 +21,7 @@ from backend.cases import workflow
 from backend.cases.models import Case
 from backend.cases.staff_schemas import ActionIn, CheckPass, Dispatch, Handle, Return, Start
 from backend.catalog.lookup import CatalogSnapshot
+from backend.coordination import photos
 from backend.coordination.models import CoordinationCallback
 from backend.coordination.schemas import (
     CallbackIn,
@@ -33,12 +36,16 @@ from backend.coordination.signing import BadSignature, verify
 from backend.db import utcnow
 from backend.errors import ApiError
 from backend.settings import Settings
+from backend.uploads.models import Photo
+from backend.uploads.storage import ObjectStore
 
 log = structlog.get_logger(__name__)
 PLATFORM_USERNAME = "coordination-platform"
 # Refusals that mean "not yet": the case has not reached the step this one follows.
 NOT_YET = frozenset({"invalid_transition"})
 _DECODER = msgspec.json.Decoder(CallbackIn)
+# Beside the callback as sent, the row keeps the ids of the after-photos we took for it.
+PHOTO_IDS = "photo_ids"
 
 
 def checked(settings: Settings, body: bytes, timestamp: str | None, signed: str | None) -> CallbackIn:
@@ -57,20 +64,53 @@ def checked(settings: Settings, body: bytes, timestamp: str | None, signed: str 
 
 
 async def receive(
-    session: AsyncSession, settings: Settings, catalog: CatalogSnapshot, callback: CallbackIn
+    session: AsyncSession,
+    settings: Settings,
+    store: ObjectStore,
+    slots: asyncio.Semaphore,
+    catalog: CatalogSnapshot,
+    callback: CallbackIn,
+) -> CallbackOut:
+    async with session.begin():
+        case = await session.get(Case, callback.case_id)
+        if case is None:
+            raise ApiError(404, "not_found")
+        seen = await session.get(CoordinationCallback, callback.event_id)
+        actor = await platform_principal(session)
+    if seen is not None:
+        return CallbackOut(status="duplicate", case_status=case.status)
+    # Fetched before the case is locked: a slow photo server holds no other callback of the case.
+    photo_ids = []
+    if isinstance(callback, Handled) and callback.photo_urls:
+        photo_ids = await photos.take(session, store, settings, slots, actor.user_id, callback.photo_urls)
+    try:
+        outcome = await _record(session, settings, catalog, callback, photo_ids)
+    except BaseException:
+        await photos.discard(session, store, photo_ids)
+        raise
+    if outcome.status == "duplicate":  # the same callback, taken by another request meanwhile
+        await photos.discard(session, store, photo_ids)
+    return outcome
+
+
+async def _record(
+    session: AsyncSession,
+    settings: Settings,
+    catalog: CatalogSnapshot,
+    callback: CallbackIn,
+    photo_ids: list[uuid.UUID],
 ) -> CallbackOut:
     async with session.begin():
         # Locked first: callbacks of one case are taken one after the other.
-        case = await session.get(Case, callback.case_id, with_for_update=True)
-        if case is None:
-            raise ApiError(404, "not_found")
+        case = await session.get(Case, callback.case_id, with_for_update=True, populate_existing=True)
+        assert case is not None
         if await session.get(CoordinationCallback, callback.event_id) is not None:
             return CallbackOut(status="duplicate", case_status=case.status)
         row = CoordinationCallback(
             event_id=callback.event_id,
             callback_type=type(callback).__struct_config__.tag,
             case_id=case.id,
-            payload=msgspec.to_builtins(callback),
+            payload=msgspec.to_builtins(callback) | {PHOTO_IDS: [str(i) for i in photo_ids]},
             occurred_at=callback.occurred_at,
             received_at=utcnow(),
         )
@@ -100,11 +140,15 @@ async def apply_waiting(
             .order_by(CoordinationCallback.occurred_at, CoordinationCallback.event_id)
         )
         for row in list(waiting):
-            callback = msgspec.convert(row.payload, CallbackIn)
+            payload = dict(row.payload)
+            photo_ids = await _still_here([uuid.UUID(i) for i in payload.pop(PHOTO_IDS, [])], session, row)
+            callback = msgspec.convert(payload, CallbackIn)
             context = workflow.Context(catalog=catalog, tz=settings.tz, at=utcnow())
             try:
                 async with session.begin_nested():
-                    await workflow.act(session, case, actor, _action(callback, case.version), context)
+                    await workflow.act(
+                        session, case, actor, _action(callback, case.version, photo_ids), context
+                    )
             except ApiError as refused:
                 row.waiting_for = refused.code
                 if refused.code not in NOT_YET:
@@ -115,7 +159,22 @@ async def apply_waiting(
             moved = True
 
 
-def _action(callback: CallbackIn, version: int) -> ActionIn:
+async def _still_here(
+    photo_ids: list[uuid.UUID], session: AsyncSession, row: CoordinationCallback
+) -> list[uuid.UUID]:
+    """The callback's photos that are still unattached: one that waited past the orphan-photo sweep
+    (CITY_ORPHAN_PHOTO_HOURS) is applied without those it lost rather than never."""
+    if not photo_ids:
+        return []
+    present = set(
+        await session.scalars(select(Photo.id).where(Photo.id.in_(photo_ids), Photo.case_id.is_(None)))
+    )
+    if len(present) < len(photo_ids):
+        log.warning("callback_photos_gone", event_id=str(row.event_id), lost=len(photo_ids) - len(present))
+    return [i for i in photo_ids if i in present]
+
+
+def _action(callback: CallbackIn, version: int, photo_ids: list[uuid.UUID]) -> ActionIn:
     match callback:
         case Dispatched():
             return Dispatch(
@@ -126,7 +185,7 @@ def _action(callback: CallbackIn, version: int) -> ActionIn:
         case Started():
             return Start(expected_version=version)
         case Handled():
-            return Handle(expected_version=version, public_message=callback.feedback)
+            return Handle(expected_version=version, public_message=callback.feedback, photo_ids=photo_ids)
         case Returned():
             return Return(expected_version=version, internal_note=callback.reason)
         case Closed():

@@ -18,6 +18,7 @@ from backend.coordination.schemas import CallbackOut, Envelope, OutboxPage, Wait
 from backend.deps import client_address
 from backend.edge.caching import NO_STORE
 from backend.settings import Settings
+from backend.uploads.storage import ObjectStore
 
 # Built once: the envelope's shape is fixed for a release.
 ENVELOPE_SCHEMA: dict[str, Any] = msgspec.json.schema(Envelope)
@@ -42,6 +43,7 @@ class CoordinationController(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
     ) -> CallbackOut:
         # The signature covers the bytes as sent: the body is read raw and decoded once it holds.
         body = await request.body()
@@ -49,7 +51,9 @@ class CoordinationController(Controller):
             settings, body, request.headers.get("x-city-timestamp"), request.headers.get("x-city-signature")
         )
         catalog = await state.catalog.snapshot(db_session)
-        return await callbacks.receive(db_session, settings, catalog, received)
+        return await callbacks.receive(
+            db_session, settings, store, request.app.state.image_slots, catalog, received
+        )
 
 
 class OutboxAdminController(Controller):

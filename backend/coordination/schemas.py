@@ -109,9 +109,14 @@ class Started(_Callback, tag="started"):
     pass
 
 
+PhotoUrl = Annotated[str, msgspec.Meta(min_length=8, max_length=2000, pattern=r"^https?://")]
+
+
 class Handled(_Callback, tag="handled"):
     # 处理反馈 as the department wrote it: shown to the reporter.
     feedback: Feedback
+    # After-photos for us to fetch (each within our upload limits) and keep as the case's own.
+    photo_urls: Annotated[list[PhotoUrl], msgspec.Meta(max_length=9)] = []
 
 
 class Returned(_Callback, tag="returned"):

@@ -68,6 +68,28 @@ async def accept_upload(
         if existing is not None:
             return _replay(existing, digest)
     await _count_upload(session, settings, owner_id, address)
+    try:
+        photo = await store_photo(session, store, settings, slots, owner_id, data, idempotency_key)
+    except IntegrityError:
+        # A concurrent retry with the same Idempotency-Key won; keep its photo (ours is gone).
+        existing = await _by_key(session, owner_id, idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return _replay(existing, digest)
+    return Upload(photo, created=True)
+
+
+async def store_photo(
+    session: AsyncSession,
+    store: ObjectStore,
+    settings: Settings,
+    slots: asyncio.Semaphore,
+    owner_id: uuid.UUID,
+    data: bytes,
+    idempotency_key: str | None = None,
+) -> Photo:
+    """Decode and strip the photo, store its three copies and record it, not yet on any case. A photo
+    that is not one is refused (415/422) before anything is stored."""
     # The semaphore bounds how many full-size images are in memory at once.
     async with slots:
         try:
@@ -80,20 +102,16 @@ async def accept_upload(
                 rejected.code,
                 max_megapixels=settings.max_image_pixels // 1_000_000,
             ) from None
-    photo = _photo_row(owner_id, idempotency_key, data, digest, image)
+    photo = _photo_row(owner_id, idempotency_key, data, hashlib.sha256(data).hexdigest(), image)
     await _store_copies(store, photo, data, image)
     try:
         async with session.begin():
             session.add(photo)
     except IntegrityError:
-        # A concurrent retry with the same Idempotency-Key won; keep its photo, drop ours.
         await delete_objects(store, photo.id)
-        existing = await _by_key(session, owner_id, idempotency_key) if idempotency_key else None
-        if existing is None:
-            raise
-        return _replay(existing, digest)
-    log.info("photo_uploaded", photo_id=str(photo.id), format=image.format, bytes=len(data))
-    return Upload(photo, created=True)
+        raise
+    log.info("photo_stored", photo_id=str(photo.id), format=image.format, bytes=len(data))
+    return photo
 
 
 async def _count_upload(session: AsyncSession, settings: Settings, owner_id: uuid.UUID, address: str) -> None:
