@@ -43,6 +43,12 @@ export const router = createRouter({
           component: () => import('./staff/AdminRoutingView.vue'),
           meta: { admin: true },
         },
+        {
+          path: 'admin/delivery',
+          name: 'staff-admin-delivery',
+          component: () => import('./staff/AdminDeliveryView.vue'),
+          meta: { admin: true },
+        },
       ],
     },
   ],
