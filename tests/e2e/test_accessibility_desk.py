@@ -111,6 +111,12 @@ def test_no_serious_axe_violation_on_any_desk_route(
     expect(desk.locator("[data-rule]").first).to_be_visible()
     check_page(desk, found, "/staff/admin/routing")
 
+    # The case reported above is owed to the platform (the server has none): a row in the table.
+    desk.goto("/staff/admin/delivery?state=pending")
+    expect(desk.locator("tr[data-event]").first).to_be_visible()
+    expect(desk.locator("[data-test=callbacks-empty], tr[data-callback]").first).to_be_visible()
+    check_page(desk, found, "/staff/admin/delivery (pending events)")
+
     assert found == {}, "\n".join(f"{route}:\n  " + "\n  ".join(lines) for route, lines in found.items())
 
 
@@ -156,6 +162,14 @@ def test_focus_is_visible_at_every_stop_of_the_desk(
     expect(desk.locator(".chart canvas")).to_be_visible()
     desk.locator(".staff-title").click()
     walk("indicators")
+
+    desk.locator("[data-test=sign-out]").click()
+    expect(desk.locator("input[name=username]")).to_be_visible()
+    desk_sign_in(desk, server, "admin", "admin-demo")
+    desk.goto("/staff/admin/delivery?state=pending")
+    expect(desk.locator("tr[data-event]").first).to_be_visible()
+    desk.locator(".staff-title").click()
+    walk("delivery health")
 
     assert failing == {}, "no visible focus at:\n" + "\n".join(
         f"{name}: {', '.join(stops)}" for name, stops in failing.items()
