@@ -37,8 +37,12 @@ migrate: $(STAMP)
 seed-demo: migrate
 	$(PY) -m backend seed-demo
 
+# Without a platform of its own, the demo delivers to the stand-in (python -m backend coordination-sim,
+# inside the server, steps 20 s apart): `make run DEMO_PLATFORM=` runs standalone, and
+# CITY_COORDINATION_URL (with CITY_COORDINATION_SECRET) points at a real platform instead.
+DEMO_PLATFORM ?= 9100
 run: seed-demo $(PWA_BUILD)
-	$(PY) -m backend serve
+	$(PY) -m backend serve $(if $(DEMO_PLATFORM),--demo-platform $(DEMO_PLATFORM))
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check backend tests bench

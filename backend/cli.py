@@ -1,24 +1,39 @@
 """`python -m backend COMMAND`: serve, worker, migrate, seed-demo, create-user, import-grids,
-load-categories, load-departments, load-routing, outbox replay --dead."""
+load-categories, load-departments, load-routing, outbox replay --dead, coordination-sim."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import secrets
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from backend.coordination.simulator import Simulator
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backend", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="serve the API (and the PWA once built) on CITY_HOST:CITY_PORT")
+    serve = commands.add_parser("serve", help="serve the API (and the PWA once built) on CITY_HOST:CITY_PORT")
+    serve.add_argument(
+        "--demo-platform",
+        type=int,
+        metavar="PORT",
+        help="without CITY_COORDINATION_URL: run the stand-in platform on this port and deliver to it",
+    )
+    serve.add_argument(
+        "--demo-platform-delay", type=float, default=20.0, metavar="SECONDS", help="between its steps"
+    )
     commands.add_parser("worker", help="run the maintenance jobs until stopped (safe to run several)")
     commands.add_parser("migrate", help="bring the database schema up to date (Alembic)")
     commands.add_parser("seed-demo", help="load demo categories, grids, users and requests (idempotent)")
@@ -38,11 +53,26 @@ def main(argv: list[str] | None = None) -> int:
     outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
     replay = outbox_commands.add_parser("replay", help="send events again, due now")
     replay.add_argument("--dead", action="store_true", required=True, help="every dead-lettered event")
+    sim = commands.add_parser("coordination-sim", help="a stand-in for the platform's departments")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=9100)
+    sim.add_argument("--secret", help="shared with CITY_COORDINATION_SECRET (default: that setting)")
+    sim.add_argument("--callback-url", help="default: this API's /api/v1/coordination/callbacks")
+    sim.add_argument("--delay", type=float, default=20.0, help="seconds between a case's steps")
+    sim.add_argument("--refuse", type=float, default=0.0, help="share of our POSTs dropped unanswered")
+    sim.add_argument("--fail", type=float, default=0.0, help="share of our POSTs answered 500")
+    sim.add_argument("--slow", type=float, default=0.0, help="share of our POSTs answered late")
+    sim.add_argument("--slow-seconds", type=float, default=15.0)
+    sim.add_argument("--duplicate", type=float, default=0.0, help="share of callbacks sent twice")
+    sim.add_argument("--out-of-order", type=float, default=0.0, help="share of cases answered out of order")
+    sim.add_argument("--seed", type=int, help="the same faults in the same places, run after run")
     args = parser.parse_args(argv)
 
     settings = load_settings()
     if args.command == "serve":
-        return _serve(settings)
+        return _serve(settings, args.demo_platform, args.demo_platform_delay)
+    if args.command == "coordination-sim":
+        return _coordination_sim(settings, args)
     if args.command == "worker":
         return asyncio.run(_worker(settings))
     if args.command == "migrate":
@@ -54,24 +84,90 @@ def main(argv: list[str] | None = None) -> int:
     return asyncio.run(_ASYNC_COMMANDS[args.command](settings, args))
 
 
-def _serve(settings: Settings) -> int:
+def _serve(settings: Settings, demo_platform: int | None, delay: float) -> int:
     import uvicorn
 
     from backend.app import create_app
 
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        proxy_headers=False,
-        server_header=False,
-        # A connection idle between requests is closed after this; slow clients beyond that are the
-        # reverse proxy's to cut off (docker/proxy), and a stalled body gets 408 from the app.
-        timeout_keep_alive=5,
-        # Staff live feeds never end by themselves: do not let them hold a restart for ever.
-        timeout_graceful_shutdown=5,
+    simulator = None
+    if demo_platform is not None and not settings.coordination_url:
+        simulator = _demo_platform(settings, demo_platform, delay)
+        settings = msgspec.structs.replace(
+            settings,
+            coordination_url=f"{simulator.platform.public_url}/events",
+            coordination_secret=simulator.platform.secret,
+        )
+    try:
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            proxy_headers=False,
+            server_header=False,
+            # A connection idle between requests is closed after this; slow clients beyond that are the
+            # reverse proxy's to cut off (docker/proxy), and a stalled body gets 408 from the app.
+            timeout_keep_alive=5,
+            # Staff live feeds never end by themselves: do not let them hold a restart for ever.
+            timeout_graceful_shutdown=5,
+        )
+    finally:
+        if simulator is not None:
+            simulator.close()
+    return 0
+
+
+def _callbacks_url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.port}/api/v1/coordination/callbacks"
+
+
+def _demo_platform(settings: Settings, port: int, delay: float) -> Simulator:
+    """The stand-in platform inside the demo server's process (it ends with it)."""
+    from backend.coordination.simulator import Faults, Simulator
+    from backend.logs import configure_logging
+
+    configure_logging(settings.log_level)  # as the app will: its lines look like the server's
+    return Simulator(
+        "127.0.0.1",
+        port,
+        secret=settings.coordination_secret or secrets.token_urlsafe(32),
+        callback_url=_callbacks_url(settings),
+        delay=delay,
+        faults=Faults(),
+    ).start()
+
+
+def _coordination_sim(settings: Settings, args: Any) -> int:
+    from backend.coordination.simulator import Faults, Simulator
+    from backend.logs import configure_logging
+
+    secret = args.secret or settings.coordination_secret
+    if not secret:
+        sys.exit("coordination-sim: give --secret or set CITY_COORDINATION_SECRET")
+    configure_logging(settings.log_level)
+    faults = Faults(
+        refuse=args.refuse,
+        fail=args.fail,
+        slow=args.slow,
+        slow_seconds=args.slow_seconds,
+        duplicate=args.duplicate,
+        out_of_order=args.out_of_order,
     )
+    simulator = Simulator(
+        args.host,
+        args.port,
+        secret=secret,
+        callback_url=args.callback_url or _callbacks_url(settings),
+        delay=args.delay,
+        faults=faults,
+        seed=args.seed,
+    ).start()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        simulator.close()
     return 0
 
 

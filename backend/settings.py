@@ -80,12 +80,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # The shared secret both sides sign with (HMAC-SHA256).
     coordination_secret: str = ""
     coordination_timeout_seconds: float = 10.0
+    # Events a worker has in flight to the platform at once.
+    coordination_concurrency: int = 8
+    # How often the worker tries again the platform's callbacks that wait for their case to catch up.
+    coordination_waiting_retry_seconds: float = 10.0
     # For a nats:// URL: the JetStream stream that keeps the events (made if missing).
     coordination_stream: str = "CITY_EVENTS"
-    # Retries: base * 2^(attempt-1), at most the cap, with jitter; dead-lettered after the last.
+    # Retries: base * 2^(attempt-1), at most the cap, with jitter; dead-lettered after the last. The
+    # defaults give up 5 to 10 hours after the first failure: a platform down overnight loses nothing.
     outbox_retry_base_seconds: float = 2.0
-    outbox_retry_cap_seconds: float = 900.0
-    outbox_max_attempts: int = 12
+    outbox_retry_cap_seconds: float = 1800.0
+    outbox_max_attempts: int = 30
     # A claimed event whose worker died is claimed again after this long.
     outbox_lease_seconds: float = 60.0
     outbox_batch_size: int = 100

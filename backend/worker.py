@@ -1,5 +1,6 @@
 """The worker: delivering the outbox to the command-coordination platform (when one is configured),
-and maintenance jobs: removing orphan photos and pruning ledgers that only matter for a while.
+applying the platform's callbacks that waited for a step taken on the desk, and maintenance jobs:
+removing orphan photos and pruning ledgers that only matter for a while.
 
 Every job is safe to run in several workers at once (each deletes only rows that still qualify,
 in its own transaction), so the city may run `python -m backend worker` on as many machines as it
@@ -15,6 +16,8 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.accounts.service import prune_sessions
+from backend.catalog.lookup import CatalogCache
+from backend.coordination.callbacks import apply_all_waiting
 from backend.coordination.delivery import deliver_forever, prune_delivered
 from backend.db import utcnow
 from backend.notify.feed import prune_live_events
@@ -47,6 +50,7 @@ async def run_forever(
     loops = [_maintain_forever(settings, sessions, store)]
     if settings.coordination_url:
         loops.append(deliver_forever(settings, sessions))
+        loops.append(_apply_waiting_forever(settings, sessions))
     await asyncio.gather(*loops)
 
 
@@ -60,3 +64,14 @@ async def _maintain_forever(
         except Exception:  # a database that is away now may be back for the next round
             log.exception("maintenance_failed")
         await asyncio.sleep(settings.maintenance_interval_seconds)
+
+
+async def _apply_waiting_forever(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """The platform's callbacks that wait for a step the desk may take (see apply_all_waiting)."""
+    catalogs = CatalogCache(settings.catalog_ttl_seconds)
+    while True:
+        try:
+            await apply_all_waiting(sessions, settings, catalogs)
+        except Exception:  # as for maintenance: the next round comes as planned
+            log.exception("waiting_callbacks_failed")
+        await asyncio.sleep(settings.coordination_waiting_retry_seconds)

@@ -11,16 +11,16 @@ import uuid
 
 import msgspec
 import structlog
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.accounts.models import User
 from backend.accounts.tokens import Principal
 from backend.cases import workflow
 from backend.cases.models import Case
 from backend.cases.staff_schemas import ActionIn, CheckPass, Dispatch, Handle, Return, Start
-from backend.catalog.lookup import CatalogSnapshot
+from backend.catalog.lookup import CatalogCache, CatalogSnapshot
 from backend.coordination import photos
 from backend.coordination.models import CoordinationCallback
 from backend.coordination.schemas import (
@@ -126,11 +126,41 @@ async def _record(
         return CallbackOut(status="applied" if row.applied_at else "waiting", case_status=case.status)
 
 
+async def apply_all_waiting(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, catalogs: CatalogCache, batch: int = 100
+) -> int:
+    """The worker's round over cases with waiting callbacks: a step taken on the desk (staff dispatch
+    before the platform's `started` came) lets them apply too, not only the platform's next callback.
+    Safe beside other workers and callbacks: each case is locked while its callbacks are tried.
+    Returns how many callbacks were applied."""
+    async with sessions() as session:
+        catalog = await catalogs.snapshot(session)
+        async with session.begin():
+            case_ids = list(
+                await session.scalars(
+                    select(CoordinationCallback.case_id)
+                    .where(CoordinationCallback.applied_at.is_(None))
+                    .group_by(CoordinationCallback.case_id)
+                    .order_by(func.min(CoordinationCallback.received_at))
+                    .limit(batch)
+                )
+            )
+    applied = 0
+    for case_id in case_ids:
+        async with sessions() as session, session.begin():
+            case = await session.get(Case, case_id, with_for_update=True)
+            if case is not None:
+                applied += await apply_waiting(session, settings, catalog, case)
+    return applied
+
+
 async def apply_waiting(
     session: AsyncSession, settings: Settings, catalog: CatalogSnapshot, case: Case
-) -> None:
-    """Apply the case's waiting callbacks in the platform's order, again while any of them moves it."""
+) -> int:
+    """Apply the case's waiting callbacks in the platform's order, again while any of them moves it.
+    Returns how many were applied."""
     actor = await platform_principal(session)
+    applied = 0
     moved = True
     while moved:
         moved = False
@@ -156,7 +186,9 @@ async def apply_waiting(
                 continue
             row.applied_at = context.at
             row.waiting_for = None
+            applied += 1
             moved = True
+    return applied
 
 
 async def _still_here(

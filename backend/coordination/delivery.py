@@ -15,6 +15,8 @@ import asyncio
 import random
 import time
 import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -26,7 +28,7 @@ import structlog
 from nats.errors import Error as NatsError
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
-from sqlalchemy import Select, bindparam, delete, exists, or_, select, tuple_, update
+from sqlalchemy import Row, Select, bindparam, delete, exists, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -48,7 +50,10 @@ log = structlog.get_logger(__name__)
 ERROR_CHARS = 500
 
 
-def _due(now: datetime, batch: int) -> Select[tuple[OutboxEvent]]:
+_OUTBOX = OutboxEvent.__table__
+
+
+def _due(now: datetime, batch: int) -> Select[tuple[uuid.UUID]]:
     earlier = aliased(OutboxEvent)
     still_owed_before = exists().where(
         earlier.case_id == OutboxEvent.case_id,
@@ -57,7 +62,7 @@ def _due(now: datetime, batch: int) -> Select[tuple[OutboxEvent]]:
         tuple_(earlier.occurred_at, earlier.event_id) < tuple_(OutboxEvent.occurred_at, OutboxEvent.event_id),
     )
     return (
-        select(OutboxEvent)
+        select(OutboxEvent.event_id)
         .where(
             OutboxEvent.delivered_at.is_(None),
             OutboxEvent.dead_at.is_(None),
@@ -74,37 +79,57 @@ def _due(now: datetime, batch: int) -> Select[tuple[OutboxEvent]]:
 class Claimed:
     event_id: uuid.UUID
     attempts: int
-    lease: datetime
     envelope: Envelope
 
 
-async def claim(session: AsyncSession, settings: Settings, now: datetime) -> list[Claimed]:
-    """Due events, leased to the caller until now + the lease time, with their envelopes."""
-    query = _due(now, settings.outbox_batch_size)
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One claim's events. Their common lease doubles as the claim's token when they are settled: it
+    differs from any other claim's by the microseconds added at random."""
+
+    lease: datetime
+    events: list[Claimed]
+
+
+async def claim(session: AsyncSession, settings: Settings, now: datetime) -> Batch:
+    """Due events, leased to the caller until now + the lease time, with their envelopes: one
+    statement (UPDATE … WHERE event_id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING …)."""
+    due = _due(now, settings.outbox_batch_size)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=OutboxEvent)
-    rows = list(await session.scalars(query))
-    if not rows:
-        return []
-    # Microseconds apart per claim: the lease doubles as the claim's token when it is settled.
+        due = due.with_for_update(skip_locked=True)
     lease = now + timedelta(seconds=settings.outbox_lease_seconds, microseconds=random.randrange(1_000_000))
-    await session.execute(
-        update(OutboxEvent)
-        .where(OutboxEvent.event_id.in_([r.event_id for r in rows]))
-        .values(lease_until=lease)
-    )
+    rows = (
+        await session.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.event_id.in_(due))
+            .values(lease_until=lease)
+            .returning(
+                _OUTBOX.c.event_id,
+                _OUTBOX.c.event_type,
+                _OUTBOX.c.occurred_at,
+                _OUTBOX.c.attempts,
+                _OUTBOX.c.payload,
+            )
+        )
+    ).all()
     envelopes = await _envelopes(session, settings, rows)
-    return [Claimed(row.event_id, row.attempts, lease, envelopes[row.event_id]) for row in rows]
+    return Batch(lease, [Claimed(row.event_id, row.attempts, envelopes[row.event_id]) for row in rows])
 
 
 async def _envelopes(
-    session: AsyncSession, settings: Settings, rows: list[OutboxEvent]
+    session: AsyncSession, settings: Settings, rows: Sequence[Row[Any]]
 ) -> dict[uuid.UUID, Envelope]:
     """The envelope of each event: its case as written at the step, with the category's names and the
     case's photos (one query each for the whole batch)."""
+    if not rows:
+        return {}
     snapshots = {row.event_id: row.payload["case"] for row in rows}
     codes = {s["category_code"] for s in snapshots.values() if s.get("category_code")}
-    categories = {c.code: c for c in await session.scalars(select(Category).where(Category.code.in_(codes)))}
+    categories = (
+        {c.code: c for c in await session.scalars(select(Category).where(Category.code.in_(codes)))}
+        if codes
+        else {}
+    )
     case_ids = {uuid.UUID(s["id"]) for s in snapshots.values()}
     photos: dict[str, list[str]] = {}
     for case_id, photo_id in await session.execute(
@@ -231,20 +256,12 @@ def retry_delay(settings: Settings, attempts: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-# Core statements, run once per batch with a row of parameters per event (the ORM's bulk update
-# allows no condition beside the key, and the lease is the condition).
-_OUTBOX = OutboxEvent.__table__
-_MINE = (_OUTBOX.c.event_id == bindparam("b_id")) & (_OUTBOX.c.lease_until == bindparam("b_lease"))
-_DELIVERED = (
-    update(_OUTBOX)
-    .where(_MINE)
-    .values(
-        delivered_at=bindparam("b_at"), attempts=bindparam("b_attempts"), lease_until=None, last_error=None
-    )
-)
+# Settling is conditional on the lease: a claim that lapsed and was taken by another worker is that
+# worker's to settle. Failures carry a delay of their own (the jitter), so they go as one statement
+# run with a row of parameters each (the ORM's bulk update allows no condition beside the key).
 _FAILED = (
     update(_OUTBOX)
-    .where(_MINE)
+    .where(_OUTBOX.c.event_id == bindparam("b_id"), _OUTBOX.c.lease_until == bindparam("b_lease"))
     .values(
         attempts=bindparam("b_attempts"),
         last_error=bindparam("b_error"),
@@ -256,15 +273,20 @@ _FAILED = (
 
 
 async def settle(
-    session: AsyncSession, settings: Settings, outcomes: list[tuple[Claimed, str | None]], now: datetime
+    session: AsyncSession,
+    settings: Settings,
+    batch: Batch,
+    outcomes: list[tuple[Claimed, str | None]],
+    now: datetime,
 ) -> None:
-    """Record each outcome, only where the claim is still this worker's (a lease that lapsed and was
-    taken by another worker is that worker's to settle)."""
-    delivered = [
-        {"b_id": c.event_id, "b_lease": c.lease, "b_at": now, "b_attempts": c.attempts + 1}
-        for c, error in outcomes
-        if error is None
-    ]
+    """Record each outcome of the batch's events: delivered, or retried later, or dead-lettered."""
+    delivered = [claimed.event_id for claimed, error in outcomes if error is None]
+    if delivered:
+        await session.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.event_id.in_(delivered), _OUTBOX.c.lease_until == batch.lease)
+            .values(delivered_at=now, attempts=_OUTBOX.c.attempts + 1, lease_until=None, last_error=None)
+        )
     failed = []
     for claimed, error in outcomes:
         if error is None:
@@ -274,7 +296,7 @@ async def settle(
         failed.append(
             {
                 "b_id": claimed.event_id,
-                "b_lease": claimed.lease,
+                "b_lease": batch.lease,
                 "b_attempts": attempts,
                 "b_error": error,
                 "b_next_at": now + timedelta(seconds=retry_delay(settings, attempts)),
@@ -287,8 +309,6 @@ async def settle(
             attempts=attempts,
             error=error,
         )
-    if delivered:
-        await session.execute(_DELIVERED, delivered)
     if failed:
         await session.execute(_FAILED, failed)
 
@@ -296,16 +316,37 @@ async def settle(
 async def deliver_due(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], transport: Transport
 ) -> int:
-    """One round: claim a batch, send it (one event per case at most, so all at once), settle it.
+    """One round: claim a batch, send it (one event per case at most, so in any order), settle it.
     Returns how many events were claimed."""
     async with sessions() as session, session.begin():
         batch = await claim(session, settings, utcnow())
-    if not batch:
-        return 0
-    errors = await asyncio.gather(*(transport.send(c.envelope) for c in batch))
+    if batch.events:
+        await send_and_settle(settings, sessions, transport, batch)
+    return len(batch.events)
+
+
+async def send_and_settle(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], transport: Transport, batch: Batch
+) -> None:
+    """Send the batch's events at once (the transport bounds how many are in flight) and settle them.
+    Sends still going when the lease is nearly out are given up as failed, to be retried: after the
+    lease another worker may claim them, and this one could no longer settle them."""
+    sends = [asyncio.create_task(transport.send(claimed.envelope)) for claimed in batch.events]
+    margin = min(5.0, settings.outbox_lease_seconds / 4)
+    remaining = (batch.lease - utcnow()).total_seconds() - margin
+    _, late = await asyncio.wait(sends, timeout=max(remaining, 0.1))
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*late, return_exceptions=True)
+    errors = [_outcome(task) for task in sends]
     async with sessions() as session, session.begin():
-        await settle(session, settings, list(zip(batch, errors, strict=True)), utcnow())
-    return len(batch)
+        await settle(session, settings, batch, list(zip(batch.events, errors, strict=True)), utcnow())
+
+
+def _outcome(task: asyncio.Task[str | None]) -> str | None:
+    if task.cancelled():
+        return "not sent within the claim's lease"
+    return task.result()
 
 
 async def prune_delivered(session: AsyncSession, before: datetime) -> int:
@@ -316,8 +357,24 @@ async def prune_delivered(session: AsyncSession, before: datetime) -> int:
     return result.rowcount or 0
 
 
-async def deliver_forever(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
-    """The delivery loop, over HTTP or, for a nats:// URL, NATS JetStream."""
+@dataclass(frozen=True, slots=True)
+class Bounded:
+    """At most CITY_COORDINATION_CONCURRENCY sends in flight: more buys nothing on loopback and costs
+    httpx dearly (bench/outbox.py: its pool slows as connections grow), while a distant platform
+    still gets enough requests in parallel to hide its latency."""
+
+    inner: Transport
+    slots: asyncio.Semaphore
+
+    async def send(self, envelope: Envelope) -> str | None:
+        async with self.slots:
+            return await self.inner.send(envelope)
+
+
+@asynccontextmanager
+async def open_transport(settings: Settings) -> AsyncIterator[Transport]:
+    """HTTP to CITY_COORDINATION_URL, or for a nats:// URL NATS JetStream, bounded in flight."""
+    slots = asyncio.Semaphore(settings.coordination_concurrency)
     if settings.coordination_url.startswith("nats://"):
         server, prefix = nats_target(settings.coordination_url)
         # Connecting (at the start too) and reconnecting go on for as long as the server is away.
@@ -325,13 +382,22 @@ async def deliver_forever(settings: Settings, sessions: async_sessionmaker[Async
         try:
             jetstream = connection.jetstream(timeout=settings.coordination_timeout_seconds)
             await ensure_stream(jetstream, settings.coordination_stream, prefix)
-            await _rounds(settings, sessions, NatsTransport(settings, jetstream, prefix))
+            yield Bounded(NatsTransport(settings, jetstream, prefix), slots)
         finally:
             await connection.close()
     else:
+        limits = httpx.Limits(
+            max_connections=settings.coordination_concurrency,
+            max_keepalive_connections=settings.coordination_concurrency,
+        )
         timeout = httpx.Timeout(settings.coordination_timeout_seconds)
-        async with httpx.AsyncClient(timeout=timeout) as client:
-            await _rounds(settings, sessions, HttpTransport(settings, client))
+        async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
+            yield Bounded(HttpTransport(settings, client), slots)
+
+
+async def deliver_forever(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with open_transport(settings) as transport:
+        await _rounds(settings, sessions, transport)
 
 
 async def _nats_trouble(error: Exception) -> None:
@@ -339,15 +405,40 @@ async def _nats_trouble(error: Exception) -> None:
     log.warning("nats_trouble", error=f"{type(error).__name__}: {error}"[:ERROR_CHARS])
 
 
+# Rounds in flight at once: the next batch is claimed while the last one is sent, so the database's
+# time and the network's overlap. Safe for the order of a case's events: an event in flight is still
+# owed, so no later event of its case is claimed until it is settled.
+ROUNDS_IN_FLIGHT = 2
+
+
 async def _rounds(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], transport: Transport
 ) -> None:
-    """Full batches follow each other at once; an empty round waits a poll."""
-    while True:
-        try:
-            claimed = await deliver_due(settings, sessions, transport)
-        except Exception:  # a database away now may be back for the next round
-            log.exception("outbox_delivery_failed")
-            claimed = 0
-        if claimed < settings.outbox_batch_size:
-            await asyncio.sleep(settings.outbox_poll_seconds)
+    """Claims follow each other while they come back full; an empty one waits a poll."""
+    in_flight: set[asyncio.Task[None]] = set()
+    try:
+        while True:
+            try:
+                async with sessions() as session, session.begin():
+                    batch = await claim(session, settings, utcnow())
+            except Exception:  # a database away now may be back for the next round
+                log.exception("outbox_claim_failed")
+                batch = Batch(utcnow(), [])
+            if batch.events:
+                task = asyncio.create_task(send_and_settle(settings, sessions, transport, batch))
+                task.add_done_callback(_report)
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+            if len(in_flight) >= ROUNDS_IN_FLIGHT:
+                await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            elif len(batch.events) < settings.outbox_batch_size:
+                await asyncio.sleep(settings.outbox_poll_seconds)
+    finally:
+        for task in in_flight:
+            task.cancel()
+
+
+def _report(task: asyncio.Task[None]) -> None:
+    """A round that failed to settle (the database away) leaves its leases to lapse: retried later."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("outbox_settle_failed", error=repr(task.exception())[:ERROR_CHARS])

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, JsonDoc, UtcDateTime, new_id, utcnow
@@ -30,12 +30,24 @@ class CoordinationCallback(Base):
     waiting_for: Mapped[str | None] = mapped_column(String(40))
 
 
+OWED = text("delivered_at IS NULL AND dead_at IS NULL")
+
+
 class OutboxEvent(Base):
     __tablename__ = "outbox_events"
     __table_args__ = (
         Index(None, "delivered_at", "next_attempt_at"),
-        # The events of one case leave in the order they were written: "is an earlier one still owed?"
-        Index(None, "case_id", "occurred_at"),
+        # Partial, so they hold only what is owed (delivered rows pile up until pruned): the claim walks
+        # owed events in order, and asks of each "is an earlier event of its case still owed?".
+        Index("ix_outbox_events_owed", "occurred_at", "event_id", postgresql_where=OWED, sqlite_where=OWED),
+        Index(
+            "ix_outbox_events_owed_by_case",
+            "case_id",
+            "occurred_at",
+            "event_id",
+            postgresql_where=OWED,
+            sqlite_where=OWED,
+        ),
     )
 
     event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -15,10 +15,12 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import select
 
+from backend.catalog.lookup import CatalogCache
+from backend.coordination.callbacks import apply_all_waiting
 from backend.coordination.models import CoordinationCallback
 from backend.coordination.signing import signature
 from backend.models import Case, TimelineEntry
-from tests.api.conftest import act, device_headers, staff_headers, submit
+from tests.api.conftest import act, advance, device_headers, staff_headers, submit
 
 SECRET = "platform-secret"
 CALLBACKS = "/api/v1/coordination/callbacks"
@@ -162,6 +164,24 @@ async def test_callbacks_out_of_order_end_in_the_right_state(
     assert [r.callback_type for r in rows] == ["dispatched", "started", "handled"]
     assert all(r.applied_at is not None and r.waiting_for is None for r in rows)
     assert (await client.get("/api/v1/admin/outbox/callbacks", headers=admin)).json()["items"] == []
+
+
+async def test_a_callback_waiting_for_a_step_taken_on_the_desk_is_applied_by_the_worker(
+    client: httpx.AsyncClient, app: Litestar
+) -> None:
+    case, _ = await accepted_case(client, app)
+    assert (await send(client, step("started", case["id"], 1))).json()["status"] == "waiting"
+    # The dispatcher dispatches on the desk (the platform is told), not the platform itself.
+    desk = await staff_headers(app, "dispatcher")
+    await advance(client, desk, case["id"], [("dispatch", {"department_code": "SZ-MUNI"})])
+    catalogs = CatalogCache(60)
+    assert (await stored(app, case["id"])).status == "dispatched"
+    assert await apply_all_waiting(app.state.sessionmaker, app.state.settings, catalogs) == 1
+    assert (await stored(app, case["id"])).status == "in_progress"
+    async with app.state.sessionmaker() as session:
+        row = await session.scalar(select(CoordinationCallback))
+    assert row is not None and row.applied_at is not None and row.waiting_for is None
+    assert await apply_all_waiting(app.state.sessionmaker, app.state.settings, catalogs) == 0
 
 
 async def test_a_callback_for_an_unknown_case_is_not_found(client: httpx.AsyncClient) -> None:

@@ -20,7 +20,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import select, update
 
-from backend.coordination.delivery import HttpTransport, claim, deliver_due
+from backend.coordination.delivery import HttpTransport, claim, deliver_due, deliver_forever
 from backend.coordination.models import OutboxEvent
 from backend.coordination.signing import verify
 from backend.db import utcnow
@@ -196,7 +196,8 @@ async def test_a_claim_whose_worker_died_is_taken_again_once_its_lease_lapses(
     await submit(client, await device_headers(client))
     settings = platform(app, receiver.url)
     async with app.state.sessionmaker() as session, session.begin():
-        assert len(await claim(session, settings, utcnow())) == 1  # ... and the worker is killed here
+        # ... and the worker is killed right after its claim
+        assert len((await claim(session, settings, utcnow())).events) == 1
     await drain(settings, app)
     assert receiver.received == [], "leased to a worker that may still be sending it"
     async with app.state.sessionmaker() as session, session.begin():
@@ -215,17 +216,18 @@ async def test_two_workers_share_the_work_without_sending_an_event_twice(
     cases = [await submit(client, citizen) for _ in range(30)]
     for case in cases:
         await act(client, desk, case["id"], "accept", 1)
-    settings = platform(app, receiver.url, outbox_batch_size=7)
-
-    async def worker() -> None:
-        async with httpx.AsyncClient() as http:
-            transport = HttpTransport(settings, http)
-            idle = 0
-            while idle < 3:
-                idle = 0 if await deliver_due(settings, app.state.sessionmaker, transport) else idle + 1
-                await asyncio.sleep(0)
-
-    await asyncio.gather(worker(), worker())
+    settings = platform(app, receiver.url, outbox_batch_size=7, outbox_poll_seconds=0.02)
+    # The workers' own loops: each claims its next batch while the last one is still being sent.
+    workers = [asyncio.create_task(deliver_forever(settings, app.state.sessionmaker)) for _ in range(2)]
+    try:
+        async with asyncio.timeout(30):
+            while len(receiver.received) < 60:
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)  # an event sent twice would have arrived by now
+    finally:
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
     ids = [e["event_id"] for e in receiver.received]
     assert len(ids) == 60 and len(set(ids)) == 60
     for case in cases:

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -21,9 +22,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_demo_server(pwa_dir: Path, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Migrate, seed the demo data and serve; returns the process and its base URL once it answers
-    /healthz. Raises RuntimeError (the process stopped) when it does not within 30 s."""
+def start_demo_server(
+    pwa_dir: Path, data_dir: Path, serve_args: Sequence[str] = ()
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Migrate, seed the demo data and serve (with `serve_args`); returns the process and its base URL
+    once it answers /healthz. Raises RuntimeError (the process stopped) when it does not within 30 s."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CITY_")}
     env |= {
@@ -36,7 +39,7 @@ def start_demo_server(pwa_dir: Path, data_dir: Path) -> tuple[subprocess.Popen[b
         subprocess.run(
             [sys.executable, "-m", "backend", command], env=env, cwd=REPO, check=True, capture_output=True
         )
-    process = subprocess.Popen([sys.executable, "-m", "backend", "serve"], env=env, cwd=REPO)
+    process = subprocess.Popen([sys.executable, "-m", "backend", "serve", *serve_args], env=env, cwd=REPO)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and process.poll() is None:

@@ -141,9 +141,9 @@ def test_a_given_up_event_is_shown_with_its_error_and_replayed(
     expect(row).to_be_visible()
     expect(row.locator("[data-test=last-error]")).to_have_text("HTTP 500")
     expect(row.locator("[data-test=attempts]")).to_have_text("8")
-    expect(row.get_by_role("link", name=created["tracking_no"])).to_have_attribute(
-        "href", f"/staff/cases/{created['id']}"
-    )
+    # The demo admin works no cases (the case page would refuse it): the number, not a link.
+    expect(row).to_contain_text(created["tracking_no"])
+    expect(row.get_by_role("link")).to_have_count(0)
     # With a row and its replay button on screen: nothing axe-core rates serious or critical.
     assert axe_violations(desk) == []
 
@@ -228,9 +228,8 @@ def test_a_waiting_callback_is_listed_with_its_case(server: Server, page: Page, 
     expect(row).to_contain_text("开始处置")
     expect(row).to_contain_text("案件尚未走到相应环节")
     expect(desk.locator("[data-test=callbacks-empty]")).to_have_count(0)
-    expect(row.get_by_role("link", name=created["id"])).to_have_attribute(
-        "href", f"/staff/cases/{created['id']}"
-    )
+    expect(row).to_contain_text(created["id"])
+    expect(row.get_by_role("link")).to_have_count(0)
 
 
 def test_the_page_is_for_admins_only(server: Server, desk: Page) -> None:
