@@ -18,7 +18,7 @@ import random
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -117,7 +117,7 @@ class Platform:
         for order, body in enumerate(steps, start=1):
             self.send_later(body, now + order * self.delay)
             if self.chance(self.faults.duplicate):
-                self.send_later(body, now + order * self.delay + 0.5)
+                self.send_later(body, now + (order + 0.25) * self.delay)
 
     @staticmethod
     def _callback(kind: str, case_id: str, at: float, **fields: Any) -> dict[str, Any]:
@@ -179,16 +179,12 @@ class Platform:
         with self.lock:
             return {
                 "events": [
-                    {**_fields(received), "deliveries": self.deliveries[received.event_id]}
+                    {**asdict(received), "deliveries": self.deliveries[received.event_id]}
                     for received in self.events.values()
                 ],
                 "refused_signatures": self.refused_signatures,
                 "callbacks": list(self.callbacks),
             }
-
-
-def _fields(received: Received) -> dict[str, str]:
-    return {name: getattr(received, name) for name in Received.__slots__}
 
 
 def after_photo(name: str) -> bytes:
