@@ -36,6 +36,7 @@ CHROMIUM_ARGS = [
 ]
 RESULTS = REPO / "test-results"
 PHONE = {"width": 360, "height": 640}
+DESK = {"width": 1280, "height": 800}
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,19 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
+
+
+@pytest.fixture
+def desk_context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
+    """A staff desk's browser: a desktop window, in Chinese."""
+    context = browser.new_context(base_url=server.base, viewport=DESK, locale="zh-CN")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def desk(desk_context: BrowserContext) -> Page:
+    return desk_context.new_page()
 
 
 CSP_MARK = "Content Security Policy"

@@ -13,10 +13,9 @@ import time
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import Server, desk_sign_in, open_queued_case, phone_token, report_through_api
+from tests.e2e.conftest import DESK, Server, desk_sign_in, open_queued_case, phone_token, report_through_api
 
 pytestmark = pytest.mark.e2e
-DESK = {"width": 1280, "height": 800}
 REPORTER_PHONE = "13912345678"
 PHONE_NUMBER = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 NEVER_CACHED = (

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
 
 from tests.e2e.conftest import (
+    DESK,
     CspWatch,
     Server,
     desk_sign_in,
@@ -21,7 +22,6 @@ from tests.e2e.conftest import (
 )
 
 pytestmark = pytest.mark.e2e
-DESK = {"width": 1280, "height": 800}
 
 
 @pytest.fixture

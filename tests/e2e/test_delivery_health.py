@@ -17,25 +17,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.a11y import axe_violations
 from tests.e2e.conftest import Server, desk_sign_in, phone_token, report_through_api
 
 pytestmark = pytest.mark.e2e
-DESK = {"width": 1280, "height": 800}
-
-
-@pytest.fixture
-def desk_context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
-    context = browser.new_context(base_url=server.base, viewport=DESK, locale="zh-CN")
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def desk(desk_context: BrowserContext) -> Page:
-    return desk_context.new_page()
 
 
 @contextmanager

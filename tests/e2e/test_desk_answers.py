@@ -6,27 +6,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import Server, desk_sign_in, open_queued_case, phone_token, report_through_api
+from tests.e2e.conftest import DESK, Server, desk_sign_in, open_queued_case, phone_token, report_through_api
 
 pytestmark = pytest.mark.e2e
-DESK = {"width": 1280, "height": 800}
-
-
-@pytest.fixture
-def desk_context(browser: Browser, server: Server) -> Iterator[BrowserContext]:
-    context = browser.new_context(base_url=server.base, viewport=DESK, locale="zh-CN")
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def desk(desk_context: BrowserContext) -> Page:
-    return desk_context.new_page()
 
 
 def staff_headers(desk: Page) -> dict[str, str]:

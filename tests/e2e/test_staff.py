@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import Server, desk_sign_in, phone_token, report_through_api
+from tests.e2e.conftest import DESK, Server, desk_sign_in, phone_token, report_through_api
 
 pytestmark = pytest.mark.e2e
-DESK = {"width": 1280, "height": 800}
 
 
 def test_dispatcher_triages_a_new_report_live(browser: Browser, server: Server, page: Page) -> None:
