@@ -1,8 +1,9 @@
-// The outbox's transport over fetch, for the service worker: no window, no localStorage, so the
-// token and language come from the queued report itself.
+// The outbox's transport over fetch, for the service worker (and the page, for the field app's items):
+// no window, no localStorage, so the token and language come from the queued report itself.
 import { ApiError, problemOf } from '../problem'
+import { fieldAnswer, uploadName, uploadPath } from './field'
 import { Refused, type Transport } from './sender'
-import type { QueuedReport } from './store'
+import type { Queued } from './store'
 
 /** Answers that say "not now" rather than "no": a timeout (408), too early (425), too many (429). */
 const TRY_LATER = new Set([408, 425, 429])
@@ -22,7 +23,7 @@ export function refusalOf(error: unknown): unknown {
 
 async function send<T>(
   path: string,
-  report: QueuedReport,
+  report: Queued,
   init: RequestInit & { headers?: Record<string, string> },
 ): Promise<T> {
   // Queued offline before this phone had a token: the page registers one and sends it itself.
@@ -39,8 +40,8 @@ async function send<T>(
 export const fetchTransport: Transport = {
   async uploadPhoto(photo, report) {
     const form = new FormData()
-    form.append('file', photo.blob, `${photo.id}.jpg`)
-    const answer = await send<{ id: string }>('/api/v1/uploads', report, {
+    form.append('file', photo.blob, uploadName(photo))
+    const answer = await send<{ id: string }>(uploadPath(photo), report, {
       method: 'POST',
       body: form,
       headers: { 'Idempotency-Key': photo.id },
@@ -53,5 +54,13 @@ export const fetchTransport: Transport = {
       body: JSON.stringify(body),
       headers: { 'Content-Type': 'application/json' },
     })
+  },
+  async submitField(body, item) {
+    const answer = await send<unknown>(item.path, item, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'Content-Type': 'application/json' },
+    })
+    return fieldAnswer(item, answer)
   },
 }

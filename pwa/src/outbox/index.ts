@@ -1,8 +1,9 @@
 // The app's outbox: the store, a transport over the API, and the moments it sends.
 import { call, ensureToken, problemOf, requestHeaders } from '../api'
-import { refusalOf } from './http'
+import { uploadName, uploadPath } from './field'
+import { fetchTransport, refusalOf } from './http'
 import { flush, type FlushResult, type Transport } from './sender'
-import { OutboxStore, type QueuedPhoto, type QueuedReport, type SentReceipt } from './store'
+import { isFieldItem, OutboxStore, type Queued, type QueuedPhoto, type QueuedReport, type SentReceipt } from './store'
 
 export interface UploadProgress {
   clientId: string
@@ -17,14 +18,18 @@ export function outbox(): Promise<OutboxStore> {
   return opened
 }
 
-/** XMLHttpRequest rather than fetch: only it reports upload progress, which a slow phone needs to see. */
-async function upload(photo: QueuedPhoto, report: QueuedReport): Promise<string> {
-  const headers = await requestHeaders(true, { 'Idempotency-Key': photo.id })
+/** XMLHttpRequest rather than fetch: only it reports upload progress, which a slow phone needs to see.
+ * A field item's files go under the token it was queued with (the field app's), not the phone's. */
+async function upload(photo: QueuedPhoto, report: Queued): Promise<string> {
+  const headers = isFieldItem(report)
+    ? { 'Accept-Language': report.locale, Authorization: `Bearer ${report.token}`, 'Idempotency-Key': photo.id }
+    : await requestHeaders(true, { 'Idempotency-Key': photo.id })
+  if (isFieldItem(report) && !report.token) throw new Error('no token yet')
   const form = new FormData()
-  form.append('file', photo.blob, `${photo.id}.jpg`)
+  form.append('file', photo.blob, uploadName(photo))
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest()
-    request.open('POST', '/api/v1/uploads')
+    request.open('POST', uploadPath(photo))
     for (const [name, value] of Object.entries(headers)) request.setRequestHeader(name, value)
     request.upload.onprogress = (event) => {
       if (!event.lengthComputable) return
@@ -56,13 +61,21 @@ const transport: Transport = {
       throw refusalOf(error)
     }
   },
+  // Under the item's own token, as the service worker sends it.
+  submitField: fetchTransport.submitField,
+}
+
+/** The citizen's reports that wait (the field app's items are listed in the field app). */
+export async function waitingReports(): Promise<QueuedReport[]> {
+  return (await (await outbox()).all()).filter((item): item is QueuedReport => !isFieldItem(item))
 }
 
 export async function sendWaiting(): Promise<FlushResult> {
   const store = await outbox()
-  const waiting = await store.all()
+  const waiting = (await store.all()).filter((item) => !isFieldItem(item))
   if (waiting.length) {
     // Reports queued before this phone had a token, or before signing in, go under the current one.
+    // (The field app's items keep the inspector's token: src/field/queue.ts.)
     const current = await ensureToken()
     for (const report of waiting) {
       if (report.token !== current) await store.put({ ...report, token: current })
@@ -88,7 +101,7 @@ export async function retry(clientId: string): Promise<void> {
 export async function releaseToken(value: string): Promise<void> {
   const store = await outbox()
   for (const report of await store.all()) {
-    if (report.token === value) await store.put({ ...report, token: '' })
+    if (report.token === value && !isFieldItem(report)) await store.put({ ...report, token: '' })
   }
   for (const receipt of await store.sent()) {
     if (receipt.token === value) await store.forgetSent(receipt.clientId)

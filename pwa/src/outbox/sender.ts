@@ -1,6 +1,7 @@
 // Sends what waits in the outbox, oldest first: photos (each once, by its Idempotency-Key), then
 // the report with its client_id. A network failure stops the round and leaves everything queued.
-import type { OutboxStore, QueuedPhoto, QueuedReport, ReportBody } from './store'
+import { fieldBody } from './field'
+import { isFieldItem, type OutboxStore, type Queued, type QueuedFieldItem, type QueuedPhoto, type QueuedReport, type ReportBody } from './store'
 
 export interface Sent {
   clientId: string
@@ -10,11 +11,13 @@ export interface Sent {
 
 /** How the sender reaches the server; the app passes fetch-based calls, the tests their own. */
 export interface Transport {
-  uploadPhoto(photo: QueuedPhoto, report: QueuedReport): Promise<string>
+  uploadPhoto(photo: QueuedPhoto, report: Queued): Promise<string>
   submitReport(
     body: ReportBody & { client_id: string; photo_ids: string[] },
     report: QueuedReport,
   ): Promise<{ id: string; tracking_no: string }>
+  /** An inspector's item to its path; a transport without it leaves those queued. */
+  submitField?(body: Record<string, unknown>, item: QueuedFieldItem): Promise<{ id: string; tracking_no: string }>
 }
 
 /** A final refusal from the server (a 4xx but 408, 425 and 429; see isRefusal in http.ts): sending
@@ -64,13 +67,20 @@ async function sendAll(store: OutboxStore, transport: Transport): Promise<FlushR
   return { sent, interrupted: false }
 }
 
-async function sendOne(store: OutboxStore, transport: Transport, report: QueuedReport): Promise<Sent> {
+async function sendOne(store: OutboxStore, transport: Transport, report: Queued): Promise<Sent> {
   const photos = [...report.photos]
   for (const [index, photo] of photos.entries()) {
     if (photo.uploadedId) continue
     photos[index] = { ...photo, uploadedId: await transport.uploadPhoto(photo, report) }
     // Remember each upload at once: after a crash only the missing photos are sent again.
     await store.put({ ...report, photos })
+  }
+  if (isFieldItem(report)) {
+    if (!transport.submitField) throw new Error('this transport cannot send the field app’s items')
+    const answer = await transport.submitField(fieldBody(report, photos), report)
+    // The field app shows the server's own lists (tasks, my reports): no receipt to keep.
+    await store.remove(report.clientId)
+    return { clientId: report.clientId, id: answer.id, trackingNo: answer.tracking_no }
   }
   const answer = await transport.submitReport(
     { ...report.body, client_id: report.clientId, photo_ids: photos.map((photo) => photo.uploadedId as string) },

@@ -1,6 +1,7 @@
 // Reports wait here, photos and all, until the server has them: a reload, a closed tab or a lost
 // connection never loses one. Each keeps its client_id, so a resend after a lost answer is a retry
-// the server recognises, never a second case.
+// the server recognises, never a second case. The field app's reports, task results and roll-call
+// answers wait here too, with their photos and voice notes (QueuedFieldItem).
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb'
 
 export interface QueuedPhoto {
@@ -9,7 +10,12 @@ export interface QueuedPhoto {
   blob: Blob
   /** Set once the server has the photo. */
   uploadedId?: string
+  /** Where an inspector's file goes in the item's body (src/outbox/field.ts): a photo (the default),
+   * an after-photo of a self-handled report, or the voice note (POST /api/v1/field/voice-notes). */
+  slot?: FileSlot
 }
+
+export type FileSlot = 'photo' | 'after' | 'voice'
 
 export interface ReportBody {
   type: string
@@ -20,17 +26,43 @@ export interface ReportBody {
   contact_phone?: string | null
 }
 
-export interface QueuedReport {
+interface QueuedBase {
   clientId: string
   queuedAt: string
   /** Who sends it when the service worker does (Background Sync has no page to ask). */
   token: string
   locale: string
-  body: ReportBody
   photos: QueuedPhoto[]
   attempts: number
   /** A refusal the user must act on (the server said no); the report is not resent by itself. */
   refusal?: { code: string; message: string }
+}
+
+/** A citizen's report (POST /api/v1/requests). */
+export interface QueuedReport extends QueuedBase {
+  kind?: undefined
+  body: ReportBody
+}
+
+/** What an inspector's field app sends: a report (问题上报), a task's result (核实/核查) or the answer
+ * to a roll call (点名). It goes under the field app's own token, to `path`. */
+export type FieldKind = 'field_report' | 'task_result' | 'roll_call'
+
+export interface QueuedFieldItem extends QueuedBase {
+  kind: FieldKind
+  path: string
+  /** The body without the uploaded files' ids, which the sender adds (src/outbox/field.ts). */
+  body: Record<string, unknown>
+  /** A line that says what it is, for the list of what waits. */
+  summary: string
+  /** The task or roll call it answers. */
+  target?: string
+}
+
+export type Queued = QueuedReport | QueuedFieldItem
+
+export function isFieldItem(item: Queued): item is QueuedFieldItem {
+  return item.kind !== undefined
 }
 
 /** What the server answered for a report the outbox sent: kept so the app can say "sent, your number
@@ -46,7 +78,7 @@ export interface SentReceipt {
 }
 
 interface OutboxSchema extends DBSchema {
-  reports: { key: string; value: QueuedReport; indexes: { queuedAt: string } }
+  reports: { key: string; value: Queued; indexes: { queuedAt: string } }
   sent: { key: string; value: SentReceipt; indexes: { sentAt: string } }
 }
 
@@ -66,15 +98,16 @@ export class OutboxStore {
     return new OutboxStore(db)
   }
 
-  async put(report: QueuedReport): Promise<void> {
+  async put(report: Queued): Promise<void> {
     await this.db.put('reports', report)
   }
 
-  async all(): Promise<QueuedReport[]> {
+  /** Everything that waits, the citizen's reports and the field app's items, oldest first. */
+  async all(): Promise<Queued[]> {
     return this.db.getAllFromIndex('reports', 'queuedAt')
   }
 
-  async get(clientId: string): Promise<QueuedReport | undefined> {
+  async get(clientId: string): Promise<Queued | undefined> {
     return this.db.get('reports', clientId)
   }
 
