@@ -26,6 +26,7 @@ from backend.edge.asgi import CityApp
 from backend.edge.compression import COMPRESSION
 from backend.edge.request import CityRequest, refuse_control_characters
 from backend.errors import EXCEPTION_HANDLERS
+from backend.field.routes import FieldController, StaffFieldController
 from backend.health import health
 from backend.logs import configure_logging
 from backend.notify.routes import staff_stream
@@ -87,6 +88,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
             PhotoController,
             StaffCaseController,
+            FieldController,
+            StaffFieldController,
             staff_stream,
             DepartmentController,
             DepartmentAdminController,

@@ -7,6 +7,16 @@ from backend.catalog.models import Category, Grid, ReplyDeadline
 from backend.coordination.models import CoordinationCallback, OutboxEvent
 from backend.db import Base
 from backend.departments.models import Department
+from backend.field.models import (
+    GridAssignment,
+    PositionCheck,
+    RollCall,
+    Shift,
+    Task,
+    TrackBatch,
+    TrackPoint,
+    VoiceNote,
+)
 from backend.notify.models import LiveEvent
 from backend.quotas.models import QuotaHit
 from backend.replies.models import ReplyTemplate
@@ -24,16 +34,24 @@ __all__ = [
     "CoordinationCallback",
     "Department",
     "Grid",
+    "GridAssignment",
     "LiveEvent",
     "OtpChallenge",
     "OutboxEvent",
     "Photo",
+    "PositionCheck",
     "QuotaHit",
     "ReplyDeadline",
     "ReplyTemplate",
+    "RollCall",
     "RoutingRule",
+    "Shift",
+    "Task",
     "TimelineEntry",
+    "TrackBatch",
+    "TrackPoint",
     "TrackingCounter",
     "User",
+    "VoiceNote",
     "metadata",
 ]

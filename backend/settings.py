@@ -82,6 +82,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     coordination_timeout_seconds: float = 10.0
     # Events a worker has in flight to the platform at once.
     coordination_concurrency: int = 8
+    # Inspectors (issue 12): the time a verify (核实) and a check (核查) task is due in, in hours.
+    field_verify_hours: float = 2.0
+    field_check_hours: float = 4.0
+    # A report or task result taken farther than this from the case's point, or a photo taken longer
+    # before it was sent, is flagged for the desk (never refused).
+    field_plausible_distance_m: float = 100.0
+    field_plausible_age_minutes: int = 120
+    # Two track points farther apart in time than this are a gap (screen off, no signal).
+    field_track_gap_seconds: int = 120
     # How often the worker tries again the platform's callbacks that wait for their case to catch up.
     coordination_waiting_retry_seconds: float = 10.0
     # For a nats:// URL: the JetStream stream that keeps the events (made if missing).

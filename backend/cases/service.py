@@ -127,7 +127,7 @@ async def _create(
     now = utcnow()
     case = Case(
         id=uuid.uuid4(),
-        tracking_no=await _next_tracking_no(session, settings, now),
+        tracking_no=await next_tracking_no(session, settings, now),
         client_id=body.client_id,
         client_digest=digest,
         source="citizen",
@@ -155,12 +155,7 @@ def _category_for(catalog: CatalogSnapshot, body: RequestCreate) -> CategoryRef 
         if body.type in TYPES_NEEDING_CATEGORY:
             raise ApiError(422, "category_required")
         return None
-    category = catalog.active_category(body.category_code)
-    if category is None:
-        raise ApiError(422, "unknown_category", code=body.category_code)
-    if category.parent_code is None:
-        raise ApiError(422, "category_not_minor", code=body.category_code)
-    return category
+    return workflow.minor_category(catalog, body.category_code)
 
 
 def _counter_upsert(insert: Callable[[type[TrackingCounter]], Any]) -> Any:
@@ -178,7 +173,7 @@ def _counter_upsert(insert: Callable[[type[TrackingCounter]], Any]) -> Any:
 _COUNTER_UPSERT = {"postgresql": _counter_upsert(pg_insert), "sqlite": _counter_upsert(sqlite_insert)}
 
 
-async def _next_tracking_no(session: AsyncSession, settings: Settings, now: datetime) -> str:
+async def next_tracking_no(session: AsyncSession, settings: Settings, now: datetime) -> str:
     """YYYYMMDD (city time) + a 5-digit daily sequence, e.g. 2026112500042; gapless, as it rolls back too."""
     day = now.astimezone(settings.tz).strftime("%Y%m%d")
     statement = _COUNTER_UPSERT[session.get_bind().dialect.name]

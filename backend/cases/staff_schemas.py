@@ -81,8 +81,31 @@ class Reply(_Action, tag="reply"):
     public_message: RequiredMessage
 
 
+class Verify(_Action, tag="verify"):
+    # 核实 on site, before acceptance: the report is true, or nothing was found there.
+    outcome: Literal["confirmed", "not_found"]
+    photo_ids: PhotoIds = []
+
+
+class SelfHandle(_Action, tag="self_handle"):
+    # 自处置: an inspector fixed a minor problem on the spot; the after-photos show it.
+    photo_ids: PhotoIds = []
+
+
 ActionIn = (
-    Accept | Reject | Merge | Dispatch | Start | Handle | CheckPass | CheckFail | Reopen | Return | Reply
+    Accept
+    | Reject
+    | Merge
+    | Dispatch
+    | Start
+    | Handle
+    | CheckPass
+    | CheckFail
+    | Reopen
+    | Return
+    | Reply
+    | Verify
+    | SelfHandle
 )
 
 SortKey = Literal["-created_at", "created_at", "deadline_at"]

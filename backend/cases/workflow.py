@@ -32,7 +32,9 @@ from backend.cases.staff_schemas import (
     Reopen,
     Reply,
     Return,
+    SelfHandle,
     Start,
+    Verify,
 )
 from backend.catalog.lookup import CatalogSnapshot, CategoryRef
 from backend.catalog.schemas import TYPES_THE_DESK_ANSWERS
@@ -53,6 +55,7 @@ HANDLING = ("dispatcher", "supervisor", "integration")
 CHECKING = ("inspector", "dispatcher", "supervisor")
 CLOSING = (*CHECKING, "integration")
 PLATFORM = ("integration",)
+FIELD = ("inspector",)
 # For a minor class whose file gave no 处置时限.
 DEFAULT_DEADLINE_HOURS = 24
 # Statuses a case can be merged into: the original must still be open.
@@ -91,6 +94,10 @@ STEPS: dict[str, Step] = {
     "return": _step({"accepted", "dispatched", "in_progress"}, "submitted", PLATFORM, "case.returned"),
     # 答复: a request the desk settles itself is answered and closed without a department.
     "reply": _step({"submitted", "accepted"}, "closed", TRIAGE, "case.replied", TYPES_THE_DESK_ANSWERS),
+    # 核实: recorded on the report the desk has still to triage; it does not move it.
+    "verify": _step({"submitted"}, "submitted", FIELD, "case.verified"),
+    # 自处置: fixed on the spot by the inspector who reports it; the desk confirms it (check_pass).
+    "self_handle": _step({"submitted"}, "handled", FIELD, "case.handled"),
 }
 # A step's two texts: what the reporter and followers are told, and what only staff see.
 Texts = tuple[str | None, str | None] | None
@@ -272,7 +279,7 @@ async def _apply(
     match body:
         case Accept():
             if body.category_code:
-                case.category_code = _minor_category(context.catalog, body.category_code).code
+                case.category_code = minor_category(context.catalog, body.category_code).code
             case.accepted_at = at
             return []
         case Reject() | Start():
@@ -285,7 +292,7 @@ async def _apply(
             if department is None or not department.active:
                 raise ApiError(422, "unknown_department", code=body.department_code)
             if body.category_code:
-                case.category_code = _minor_category(context.catalog, body.category_code).code
+                case.category_code = minor_category(context.catalog, body.category_code).code
             if case.category_code is None:
                 raise ApiError(422, "category_required")
             case.department_code = department.code
@@ -314,6 +321,14 @@ async def _apply(
             case.deadline_at = _reply_deadline(case, context)
             case.accepted_at = None
             return []
+        case Verify():
+            return await _attach(session, case, actor, body.photo_ids)
+        case SelfHandle():
+            if case.category_code is None:
+                raise ApiError(422, "category_required")
+            case.accepted_at = at
+            case.handled_at = at
+            return await _attach(session, case, actor, body.photo_ids)
         case Reply():
             # Answering is taking it in (受理) too. The 答复时限 stays on the case: the indicators
             # compare the answer's time with it.
@@ -327,7 +342,7 @@ async def _apply(
 def _deadline(case: Case, context: Context) -> datetime:
     """处置时限 from now; a retired category still gives its cases their time."""
     return deadline_from(
-        _minor_category(context.catalog, case.category_code or "", active_only=False), context
+        minor_category(context.catalog, case.category_code or "", active_only=False), context
     )
 
 
@@ -342,7 +357,7 @@ def deadline_from(category: CategoryRef, context: Context) -> datetime:
     return deadline_for(context.at, category.deadline_hours or DEFAULT_DEADLINE_HOURS, context.tz)
 
 
-def _minor_category(catalog: CatalogSnapshot, code: str, *, active_only: bool = True) -> CategoryRef:
+def minor_category(catalog: CatalogSnapshot, code: str, *, active_only: bool = True) -> CategoryRef:
     category = catalog.active_category(code) if active_only else catalog.categories.get(code)
     if category is None:
         raise ApiError(422, "unknown_category", code=code)

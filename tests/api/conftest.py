@@ -138,6 +138,8 @@ def action_fields(action: str, target_id: str) -> dict[str, Any]:
         "reopen": {"internal_note": "市民反映问题复发"},
         "return": {"internal_note": "不属于本平台处置范围"},
         "reply": {"public_message": "您好，已为您查询：该路段由区市政设施管理中心负责。"},
+        "verify": {"outcome": "confirmed"},
+        "self_handle": {"public_message": "已现场扶正井盖"},
     }[action]
 
 

@@ -30,6 +30,8 @@ TABLE: dict[str, tuple[str, str, frozenset[str]]] = {
     "check_fail": ("handled", "dispatched", frozenset({"inspector", "dispatcher", "supervisor"})),
     "reopen": ("closed", "accepted", frozenset({"supervisor"})),
     "return": ("accepted", "submitted", frozenset({"integration"})),
+    "verify": ("submitted", "submitted", frozenset({"inspector"})),
+    "self_handle": ("submitted", "handled", frozenset({"inspector"})),
 }
 
 

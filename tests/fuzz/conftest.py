@@ -14,7 +14,7 @@ import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 from litestar import Litestar
 
-from tests.api.conftest import device_headers, staff_headers, submit, upload_photo
+from tests.api.conftest import INSIDE, device_headers, staff_headers, submit, upload_photo
 from tests.fuzz import seeds
 
 # Hypothesis keeps caches (and, unless told otherwise, an example database) in `.hypothesis/`;
@@ -50,6 +50,24 @@ async def seeded(client: httpx.AsyncClient, callers: dict[str, dict[str, str]]) 
     template = await client.post("/api/v1/admin/reply-templates", json=seeds.TEMPLATE, headers=admin)
     assert rule.status_code == 201 and template.status_code == 201, (rule.text, template.text)
     owed = await client.get("/api/v1/admin/outbox", params={"state": "pending"}, headers=admin)
+    # The inspector on shift, with a task to verify the first request and a roll call to answer.
+    inspector, dispatcher = callers["inspector"], callers["dispatcher"]
+    here = {"location": {**INSIDE, "accuracy_m": 8.0}}
+    shift = await client.post("/api/v1/field/shifts", json=here, headers=inspector)
+    inspector_id = (await client.get("/api/v1/staff/inspectors", headers=dispatcher)).json()["items"][0]["id"]
+    task = await client.post(
+        f"/api/v1/staff/cases/{cases[0]}/tasks",
+        json={"kind": "verify", "inspector_id": inspector_id},
+        headers=dispatcher,
+    )
+    call = await client.post(
+        "/api/v1/staff/roll-calls", json={"inspector_id": inspector_id}, headers=dispatcher
+    )
+    assert {shift.status_code, task.status_code, call.status_code} == {201}, (
+        shift.text,
+        task.text,
+        call.text,
+    )
     seeds.KNOWN.update(
         request_id=cases,
         case_id=cases,
@@ -59,6 +77,10 @@ async def seeded(client: httpx.AsyncClient, callers: dict[str, dict[str, str]]) 
         rule_id=[rule.json()["id"]],
         event_id=[event["event_id"] for event in owed.json()["items"]],
         template_id=[template.json()["id"]],
+        shift_id=[shift.json()["id"]],
+        task_id=[task.json()["id"]],
+        call_id=[call.json()["id"]],
+        inspector_id=[inspector_id],
     )
     yield
     seeds.KNOWN.clear()
