@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from backend.cases.schemas import LocationOut, RatingOut, ReplyOut
+from backend.field.schemas import PositionCheckOut
 from backend.uploads.schemas import GpsOut, PhotoOut
 
 # What the citizen and followers are told, and what only staff see: two fields, never one "note".
@@ -205,6 +206,8 @@ class StaffCaseOut(msgspec.Struct, frozen=True):
     reply: ReplyOut | None
     # The routing table's department for the case's category and grid: what dispatch preselects.
     suggested_department: DepartmentRef | None
+    # Where inspectors' evidence on this case was taken, against its point (flagged, never refused).
+    position_checks: list[PositionCheckOut]
     # What the caller may do next, so that the screen offers nothing the API would refuse.
     allowed_actions: list[str]
 

@@ -47,6 +47,7 @@ from backend.catalog.service import category_name
 from backend.db import utcnow
 from backend.departments.models import Department
 from backend.errors import ApiError
+from backend.field import plausibility
 from backend.i18n import translate
 from backend.replies import service as replies
 from backend.replies.schemas import RenderedTemplateList
@@ -333,6 +334,7 @@ async def _detail(
         suggested_department=DepartmentRef(code=suggested.code, name=category_name(suggested, locale))
         if suggested
         else None,
+        position_checks=await plausibility.checks_of(session, case.id),
         allowed_actions=workflow.allowed_actions(case, principal),
     )
 

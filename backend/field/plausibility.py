@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.geo import distance_m
-from backend.field.models import PositionCheck, Shift, TrackPoint
+from backend.field.models import PositionCheck, Shift, Task, TrackPoint
 from backend.field.schemas import PositionCheckOut
 from backend.settings import Settings
 from backend.uploads.models import Photo
@@ -89,11 +89,24 @@ def _round(value: float | None) -> float | None:
     return round(value, 1) if value is not None else None
 
 
-def check_out(row: PositionCheck) -> PositionCheckOut:
+async def checks_of(session: AsyncSession, case_id: uuid.UUID) -> list[PositionCheckOut]:
+    """Every check made on the case, oldest first, each with what it was about (the desk's case page)."""
+    rows = await session.execute(
+        select(PositionCheck, Task.kind)
+        .outerjoin(Task, Task.id == PositionCheck.task_id)
+        .where(PositionCheck.case_id == case_id)
+        .order_by(PositionCheck.created_at)
+    )
+    return [check_out(row, kind or "report") for row, kind in rows]
+
+
+def check_out(row: PositionCheck, kind: str = "report") -> PositionCheckOut:
     distances = [
         d for d in (row.photo_distance_m, row.device_distance_m, row.track_distance_m) if d is not None
     ]
     return PositionCheckOut(
+        kind=kind,
+        created_at=row.created_at,
         flagged=row.flagged,
         distance_m=max(distances, default=None),
         photo_distance_m=row.photo_distance_m,

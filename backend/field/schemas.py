@@ -71,6 +71,9 @@ class PointBatchOut(msgspec.Struct, frozen=True):
 class PositionCheckOut(msgspec.Struct, frozen=True):
     """Flag, never block: how far from the case's point the evidence was taken."""
 
+    # What was checked: the inspector's report, or a verify or check task's result.
+    kind: Literal["report", "verify", "check"]
+    created_at: datetime
     flagged: bool
     # The largest of the distances below (null when none could be measured).
     distance_m: float | None

@@ -221,6 +221,8 @@ async def test_a_report_enters_triage_once_and_a_far_photo_is_flagged(
     desk = await staff_headers(app, "dispatcher")
     queue = (await client.get("/api/v1/staff/cases", headers=desk)).json()["items"]
     assert [c["tracking_no"] for c in queue] == [report["tracking_no"]]
+    shown = (await client.get(f"/api/v1/staff/cases/{report['id']}", headers=desk)).json()["position_checks"]
+    assert [(c["kind"], c["flagged"], round(c["distance_m"], -2)) for c in shown] == [("report", True, 2000)]
 
 
 async def test_a_self_handled_report_lands_as_handled_with_its_after_photos(
@@ -362,6 +364,7 @@ async def test_a_verify_result_records_the_finding_and_leaves_the_case_for_triag
     )
     assert found.status_code == 200 and found.json()["case"]["status"] == "submitted"
     detail = (await client.get(f"/api/v1/staff/cases/{case['id']}", headers=desk)).json()
+    assert [(c["kind"], c["flagged"]) for c in detail["position_checks"]] == [("verify", False)]
     last = detail["timeline"][-1]
     assert (last["action"], last["actor_role"], last["internal_note"]) == (
         "verify",
