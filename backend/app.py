@@ -26,7 +26,7 @@ from backend.edge.asgi import CityApp
 from backend.edge.compression import COMPRESSION
 from backend.edge.request import CityRequest, refuse_control_characters
 from backend.errors import EXCEPTION_HANDLERS
-from backend.field.routes import FieldController, StaffFieldController
+from backend.field.routes import FieldController, StaffFieldController, VoiceNoteController
 from backend.health import health
 from backend.logs import configure_logging
 from backend.notify.routes import staff_stream
@@ -80,11 +80,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController,
             CatalogController,
             RequestController,
-            # Only photo uploads may send large bodies; every JSON route keeps the small limit.
+            # Only photo and voice uploads may send large bodies; every JSON route keeps the small limit.
             Router(
                 path="/",
                 route_handlers=[UploadController],
                 request_max_body_size=settings.max_upload_bytes + _FORM_OVERHEAD,
+            ),
+            Router(
+                path="/",
+                route_handlers=[VoiceNoteController],
+                request_max_body_size=settings.voice_max_kb * 1024 + _FORM_OVERHEAD,
             ),
             PhotoController,
             StaffCaseController,

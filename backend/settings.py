@@ -91,6 +91,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     field_plausible_age_minutes: int = 120
     # Two track points farther apart in time than this are a gap (screen off, no signal).
     field_track_gap_seconds: int = 120
+    # 录音: a voice note may be this long and this large.
+    voice_max_seconds: int = 120
+    voice_max_kb: int = 2048
     # How often the worker tries again the platform's callbacks that wait for their case to catch up.
     coordination_waiting_retry_seconds: float = 10.0
     # For a nats:// URL: the JetStream stream that keeps the events (made if missing).

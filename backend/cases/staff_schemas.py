@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from backend.cases.schemas import LocationOut, RatingOut, ReplyOut
-from backend.field.schemas import PositionCheckOut
+from backend.field.schemas import PositionCheckOut, VoiceNoteOut
 from backend.uploads.schemas import GpsOut, PhotoOut
 
 # What the citizen and followers are told, and what only staff see: two fields, never one "note".
@@ -208,6 +208,8 @@ class StaffCaseOut(msgspec.Struct, frozen=True):
     suggested_department: DepartmentRef | None
     # Where inspectors' evidence on this case was taken, against its point (flagged, never refused).
     position_checks: list[PositionCheckOut]
+    # 录音 an inspector recorded with a report: played through GET /api/v1/staff/voice-notes/{id}.
+    voice_notes: list[VoiceNoteOut]
     # What the caller may do next, so that the screen offers nothing the API would refuse.
     allowed_actions: list[str]
 

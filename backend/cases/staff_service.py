@@ -47,7 +47,7 @@ from backend.catalog.service import category_name
 from backend.db import utcnow
 from backend.departments.models import Department
 from backend.errors import ApiError
-from backend.field import plausibility
+from backend.field import plausibility, voice
 from backend.i18n import translate
 from backend.replies import service as replies
 from backend.replies.schemas import RenderedTemplateList
@@ -335,6 +335,7 @@ async def _detail(
         if suggested
         else None,
         position_checks=await plausibility.checks_of(session, case.id),
+        voice_notes=await voice.notes_of(session, case.id),
         allowed_actions=workflow.allowed_actions(case, principal),
     )
 

@@ -7,16 +7,18 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post, put
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.tokens import Principal
 from backend.catalog.lookup import CatalogSnapshot
 from backend.deps import client_address
 from backend.edge.caching import NO_STORE
-from backend.field import reports, roll_calls, shifts, staff, tasks
+from backend.errors import ApiError
+from backend.field import reports, roll_calls, shifts, staff, tasks, voice
 from backend.field.dependencies import FIELD_DEPENDENCIES
 from backend.field.schemas import (
     CoverageOut,
@@ -40,8 +42,10 @@ from backend.field.schemas import (
     TaskOut,
     TaskResultIn,
     TrackOut,
+    VoiceNoteOut,
 )
 from backend.settings import Settings
+from backend.uploads.storage import ObjectStore
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
 POINT_BATCH_BYTES = 256 * 1024
@@ -283,3 +287,46 @@ class StaffFieldController(Controller):
         day: Annotated[date, QueryParameter()],
     ) -> CoverageOut:
         return await staff.coverage(db_session, settings, catalog, principal, day)
+
+
+class VoiceNoteController(Controller):
+    """Voice notes: multipart uploads (the app gives them a larger body limit), played to staff only."""
+
+    path = "/api/v1"
+    tags = ["field"]
+    cache_control = NO_STORE
+
+    @post(
+        "/field/voice-notes",
+        status_code=201,
+        summary="Upload a voice note (录音, at most 120 s) for a report",
+    )
+    async def upload(
+        self,
+        data: MultipartBody[dict[str, Any]],
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        store: NamedDependency[ObjectStore],
+        settings: NamedDependency[Settings],
+    ) -> VoiceNoteOut:
+        upload = data.get("file")
+        if not isinstance(upload, UploadFile):
+            raise ApiError(422, "file_required")
+        content = await upload.read()
+        await upload.close()
+        return await voice.accept(db_session, store, settings, principal, content)
+
+    @get("/staff/voice-notes/{note_id:uuid}", summary="Play a voice note (staff; each listening is audited)")
+    async def play(
+        self,
+        request: Request[Any, Any, Any],
+        note_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        store: NamedDependency[ObjectStore],
+        settings: NamedDependency[Settings],
+    ) -> Response[bytes]:
+        data, mime_type = await voice.play(
+            db_session, store, settings, principal, note_id, client_address(request, settings)
+        )
+        return Response(data, media_type=mime_type, headers={"Cache-Control": "private, no-store"})
