@@ -15,7 +15,8 @@ from backend.accounts.tokens import Principal
 from backend.edge.caching import NO_STORE
 from backend.settings import Settings
 from backend.stats import service
-from backend.stats.schemas import GroupBy, Overview
+from backend.stats.inspectors import inspector_overview
+from backend.stats.schemas import GroupBy, InspectorOverview, Overview
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +71,13 @@ class StatsController(Controller):
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
+
+    @get("/inspectors", summary="Inspector indicators of a period: reports, on-time tasks, patrol")
+    async def inspectors(
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        settings: NamedDependency[Settings],
+        period: NamedDependency[Period],
+    ) -> InspectorOverview:
+        return await inspector_overview(db_session, settings, principal, period.date_from, period.date_to)

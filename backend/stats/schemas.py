@@ -46,3 +46,31 @@ class Overview(msgspec.Struct, frozen=True):
     group_by: GroupBy
     total: Indicators
     groups: list[Indicators]
+
+
+class InspectorIndicators(msgspec.Struct, frozen=True):
+    """One inspector's figures for the period (监督员考核). Rates as above."""
+
+    inspector_id: str
+    name: str
+    # 上报数 and 有效上报率: their reports, and those the desk accepted (self-handled ones included).
+    reports: int
+    reports_valid: int
+    valid_rate: float | None
+    # 核实/核查按时率: of the tasks done or past due, those done by their due time.
+    verify_due: int
+    verify_on_time: int
+    verify_on_time_rate: float | None
+    check_due: int
+    check_on_time: int
+    check_on_time_rate: float | None
+    # 巡查里程 and 巡查时长 of the shifts begun in the period.
+    patrol_km: float
+    patrol_hours: float
+
+
+class InspectorOverview(msgspec.Struct, frozen=True):
+    date_from: date
+    date_to: date
+    timezone: str
+    items: list[InspectorIndicators]

@@ -59,13 +59,7 @@ async def overview(
     locale: str,
 ) -> Overview:
     require_role(principal, *STAFF_ROLES, "admin")
-    date_to = date_to or datetime.now(settings.tz).date()
-    date_from = date_from or date_to - timedelta(days=29)
-    if date_from > date_to or (date_to - date_from).days >= MAX_DAYS:
-        raise ApiError(400, "invalid_period", max_days=MAX_DAYS)
-    # Calendar days of the city, both ends included.
-    start = datetime.combine(date_from, time(), settings.tz)
-    end = datetime.combine(date_to + timedelta(days=1), time(), settings.tz)
+    date_from, date_to, start, end = city_days(settings, date_from, date_to)
     period = and_(Case.created_at >= start, Case.created_at < end)
     async with session.begin():
         groups: list[Indicators] = []
@@ -91,6 +85,20 @@ async def overview(
     )
 
 
+def city_days(
+    settings: Settings, date_from: date | None, date_to: date | None
+) -> tuple[date, date, datetime, datetime]:
+    """The period (the last 30 days unless given) and its ends as instants: calendar days of the city,
+    both ends included."""
+    date_to = date_to or datetime.now(settings.tz).date()
+    date_from = date_from or date_to - timedelta(days=29)
+    if date_from > date_to or (date_to - date_from).days >= MAX_DAYS:
+        raise ApiError(400, "invalid_period", max_days=MAX_DAYS)
+    start = datetime.combine(date_from, time(), settings.tz)
+    end = datetime.combine(date_to + timedelta(days=1), time(), settings.tz)
+    return date_from, date_to, start, end
+
+
 def _unset(locale: str) -> str:
     return translate("ui.stats_unassigned", locale)
 
@@ -110,7 +118,7 @@ async def _names(session: AsyncSession, group_by: GroupBy, keys: set[str], local
     }
 
 
-def _rate(part: int, whole: int) -> float | None:
+def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
@@ -121,19 +129,19 @@ def _indicators(key: str | None, name: str, row: Row[Any] | tuple[Any, ...]) -> 
         name=name,
         reported=reported,
         accepted=accepted,
-        acceptance_rate=_rate(accepted, reported),
+        acceptance_rate=rate(accepted, reported),
         handled=handled,
         on_time=on_time,
-        on_time_rate=_rate(on_time, handled),
+        on_time_rate=rate(on_time, handled),
         reworked=reworked,
-        rework_rate=_rate(reworked, handled),
+        rework_rate=rate(reworked, handled),
         closed=closed,
-        closure_rate=_rate(closed, accepted),
+        closure_rate=rate(closed, accepted),
         rated=rated,
         satisfaction=round(rating_sum / rated, 2) if rated else None,
         replied=replied,
         replied_on_time=replied_on_time,
-        reply_on_time_rate=_rate(replied_on_time, replied),
+        reply_on_time_rate=rate(replied_on_time, replied),
     )
 
 

@@ -444,3 +444,53 @@ async def test_the_desk_sees_a_track_split_at_gaps_and_the_coverage_of_the_day(
     assert coverage[0]["minutes"] == pytest.approx(100 / 60, abs=0.05), (
         "two stretches of 50 s, the gap left out"
     )
+
+
+async def test_inspector_indicators_count_valid_reports_on_time_tasks_and_patrol(
+    client: httpx.AsyncClient, app: Litestar
+) -> None:
+    desk = await staff_headers(app, "dispatcher", "supervisor")
+    headers, inspector_id = await inspector(app, "insp-stats")
+    shift = await clock_in(client, headers)
+    walk = points(datetime.now(UTC), 11)  # ten steps of about 1.11 m
+    await client.post(
+        f"{FIELD}/shifts/{shift['id']}/points",
+        json={"batch_id": str(uuid.uuid4()), "points": walk},
+        headers=headers,
+    )
+    filed = []
+    for _ in range(2):
+        body = report_body([await photo(client, headers)])
+        filed.append((await client.post(f"{FIELD}/reports", json=body, headers=headers)).json())
+    accepted = await client.post(
+        f"/api/v1/staff/cases/{filed[0]['id']}/actions",
+        json={"action": "accept", "expected_version": 1},
+        headers=desk,
+    )
+    assert accepted.status_code == 200, accepted.text
+    verify = (
+        await client.post(
+            f"/api/v1/staff/cases/{filed[1]['id']}/tasks", json={"kind": "verify"}, headers=desk
+        )
+    ).json()
+    await client.post(
+        f"{FIELD}/tasks/{verify['id']}/result",
+        json={"client_id": str(uuid.uuid4()), "outcome": "confirmed"},
+        headers=headers,
+    )
+    handled, _ = await case_in(client, app, "handled")
+    late = await client.post(
+        f"/api/v1/staff/cases/{handled['id']}/tasks",
+        json={"kind": "check", "due_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat()},
+        headers=desk,
+    )
+    assert late.status_code == 201, late.text
+
+    items = (await client.get("/api/v1/stats/inspectors", headers=desk)).json()["items"]
+    mine = next(i for i in items if i["inspector_id"] == str(inspector_id))
+    assert (mine["reports"], mine["reports_valid"], mine["valid_rate"]) == (2, 1, 0.5)
+    assert (mine["verify_due"], mine["verify_on_time"], mine["verify_on_time_rate"]) == (1, 1, 1.0)
+    assert (mine["check_due"], mine["check_on_time"], mine["check_on_time_rate"]) == (1, 0, 0.0), (
+        "open past due"
+    )
+    assert mine["patrol_km"] == pytest.approx(0.011, abs=0.001) and mine["patrol_hours"] >= 0
