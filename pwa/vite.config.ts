@@ -64,29 +64,73 @@ function citizenCatalog(): Plugin {
 }
 // The whole catalogs are the desk's (src/i18n.ts: loadDeskCatalog): never precached on phones.
 const isDeskCatalog = (id: string): boolean => id.startsWith(`${CATALOGS}/`) && id.endsWith('.json')
+// The field app's part of a catalog (virtual:field-catalog/<locale>, loaded by src/field/boot.ts).
+const FIELD_SECTIONS = ['field']
+const FIELD_CATALOG_ID = /^virtual:field-catalog\/(zh-CN|en)$/
 
+function fieldCatalog(): Plugin {
+  return {
+    name: 'city:field-catalog',
+    resolveId: (id) => (FIELD_CATALOG_ID.test(id) ? `\0${id}` : null),
+    load(id) {
+      const locale = FIELD_CATALOG_ID.exec(id.replace(/^\0/, ''))?.[1]
+      if (!id.startsWith('\0') || !locale) return null
+      const file = resolve(CATALOGS, `${locale}.json`)
+      this.addWatchFile(file)
+      const catalog = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+      const part = Object.fromEntries(FIELD_SECTIONS.map((section) => [section, catalog[section]]))
+      return `export default ${JSON.stringify(part)}`
+    },
+  }
+}
+
+// The two faces a citizen's phone never loads: the staff desk and the inspectors' field app (城管通).
 const STAFF_SOURCES = `${resolve(ROOT, 'src/staff')}/`
+const FIELD_SOURCES = `${resolve(ROOT, 'src/field')}/`
+const FACE_SOURCES = [STAFF_SOURCES, FIELD_SOURCES]
 const STYLESHEET = /\.(css|less|sass|scss|styl|stylus|pcss|postcss|sss)(?:$|\?)/
+type Face = 'staff' | 'field'
 
 // Filled once the module graph is complete (buildEnd), read while naming chunks and assets: every
-// module that the citizen app never loads, i.e. reachable from no entry except through src/staff/ (the
-// desk's own code, and whatever only it imports: Vant components, stylesheets, ECharts).
-const staffOnly = new Set<string>()
+// module that the citizen app never loads, i.e. reachable from no entry except through src/staff/ or
+// src/field/ (a face's own code, and whatever only the faces import: Vant components, stylesheets,
+// ECharts), with the face it goes with. What the field app reaches is the field's (assets/field/, which
+// its service worker caches once loaded), even when the desk loads it too; the rest is the desk's
+// (assets/staff/, never cached).
+const faces = new Map<string, Face>()
+const faceOf = (id: string): Face | null => faces.get(id) ?? null
 
-function staffDesk(): Plugin {
+function appFaces(): Plugin {
   return {
-    name: 'city:staff-desk',
+    name: 'city:app-faces',
     buildEnd() {
-      staffOnly.clear()
+      faces.clear()
       const ids = [...this.getModuleIds()]
-      const citizen = new Set(ids.filter((id) => this.getModuleInfo(id)?.isEntry && !id.startsWith(STAFF_SOURCES)))
-      for (const id of citizen) {
-        const info = this.getModuleInfo(id)
-        for (const next of [...(info?.importedIds ?? []), ...(info?.dynamicallyImportedIds ?? [])]) {
-          if (!next.startsWith(STAFF_SOURCES)) citizen.add(next)
+      const inFace = (id: string): boolean => FACE_SOURCES.some((dir) => id.startsWith(dir))
+      // Every module reached from `start`, never through one `skip` says no to, and through the
+      // dynamic imports only of those `dynamic` says yes to.
+      const reach = (start: string[], skip: (id: string) => boolean, dynamic: (id: string) => boolean): Set<string> => {
+        const seen = new Set(start)
+        for (const id of seen) {
+          const info = this.getModuleInfo(id)
+          for (const next of [...(info?.importedIds ?? []), ...(dynamic(id) ? (info?.dynamicallyImportedIds ?? []) : [])]) {
+            if (!skip(next)) seen.add(next)
+          }
         }
+        return seen
       }
-      for (const id of ids) if (!citizen.has(id)) staffOnly.add(id)
+      const citizen = reach(
+        ids.filter((id) => this.getModuleInfo(id)?.isEntry && !inFace(id)),
+        inFace,
+        () => true,
+      )
+      // What the field app loads: not what the citizen modules it shares load on other screens.
+      const field = reach(
+        ids.filter((id) => id.startsWith(FIELD_SOURCES)),
+        (id) => id.startsWith(STAFF_SOURCES),
+        (id) => !citizen.has(id),
+      )
+      for (const id of ids) if (!citizen.has(id)) faces.set(id, field.has(id) ? 'field' : 'staff')
     },
   }
 }
@@ -107,35 +151,45 @@ export default defineConfig({
     manifest: true,
     rolldownOptions: {
       output: {
-        // What only the desk loads goes to assets/staff/, which the service worker does not precache: a
-        // citizen's phone should not download the triage desk, its styles neither. Its stylesheets
-        // (its screens', and Vant's or others' that only it imports) are one file: a stylesheet in a
-        // chunk of its own is named after that chunk, not after who imports it.
+        // What only the desk loads goes to assets/staff/, what the field app loads (and no citizen
+        // screen) to assets/field/: the service worker precaches neither, so a citizen's phone
+        // downloads neither the triage desk nor the inspectors' app, their styles neither. Each face's
+        // stylesheets (its screens', and Vant's or others' that only it imports) are one file: a
+        // stylesheet in a chunk of its own is named after that chunk, not after who imports it.
         codeSplitting: {
-          groups: [{ name: (id) => (staffOnly.has(id) && STYLESHEET.test(id) ? 'staff/desk' : null) }],
+          groups: [
+            {
+              name: (id) => {
+                const face = faceOf(id)
+                return face && STYLESHEET.test(id) ? (face === 'staff' ? 'staff/desk' : 'field/field') : null
+              },
+            },
+          ],
         },
         assetFileNames: (asset) => {
-          if (asset.names.some((name) => name.startsWith('staff/'))) return 'assets/[name]-[hash][extname]'
-          return asset.originalFileNames.some((name) => staffOnly.has(resolve(ROOT, name)))
-            ? 'assets/staff/[name]-[hash][extname]'
-            : 'assets/[name]-[hash][extname]'
+          if (asset.names.some((name) => /^(staff|field)\//.test(name))) return 'assets/[name]-[hash][extname]'
+          const face = asset.originalFileNames.map((name) => faceOf(resolve(ROOT, name))).find(Boolean)
+          return face ? `assets/${face}/[name]-[hash][extname]` : 'assets/[name]-[hash][extname]'
         },
-        // A chunk with desk code in it, or with nothing the citizen app imports. (Imports through a
-        // package's index, as `from 'vant'`, reach all of it: what looks reachable may still be
-        // the desk's alone, and scripts/check-precache.mjs then finds it in the precache.)
-        chunkFileNames: (chunk) =>
-          chunk.moduleIds.some((id) => id.startsWith(STAFF_SOURCES)) ||
-          (chunk.moduleIds.length && chunk.moduleIds.every((id) => staffOnly.has(id) || isDeskCatalog(id)))
-            ? 'assets/staff/[name]-[hash].js'
-            : 'assets/[name]-[hash].js',
+        // A chunk with a face's code in it, or with nothing the citizen app imports. (Imports through
+        // a package's index, as `from 'vant'`, reach all of it: what looks reachable may still be a
+        // face's alone, and scripts/check-precache.mjs then finds it in the precache.)
+        chunkFileNames: (chunk) => {
+          const ids = chunk.moduleIds
+          if (ids.some((id) => id.startsWith(FIELD_SOURCES))) return 'assets/field/[name]-[hash].js'
+          if (ids.some((id) => id.startsWith(STAFF_SOURCES))) return 'assets/staff/[name]-[hash].js'
+          if (!ids.length || !ids.every((id) => faceOf(id) || isDeskCatalog(id))) return 'assets/[name]-[hash].js'
+          return ids.some((id) => faceOf(id) === 'field') ? 'assets/field/[name]-[hash].js' : 'assets/staff/[name]-[hash].js'
+        },
       },
     },
   },
   plugins: [
-    staffDesk(),
+    appFaces(),
     noRemoteFonts(),
     visibleFocus(),
     citizenCatalog(),
+    fieldCatalog(),
     vue(),
     VitePWA({
       registerType: 'autoUpdate',
@@ -163,9 +217,10 @@ export default defineConfig({
       filename: 'sw.ts',
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
-        // Never the desk; never the .br/.gz copies (scripts/precompress.mjs writes them after this
+        // Never the desk; never the field app (its service worker caches its files once an inspector
+        // has loaded them: src/sw.ts); never the .br/.gz copies (scripts/precompress.mjs writes them after this
         // build, and the server sends them in place of the file itself when the browser accepts them).
-        globIgnores: ['assets/staff/**', '**/*.br', '**/*.gz'],
+        globIgnores: ['assets/staff/**', 'assets/field/**', '**/*.br', '**/*.gz'],
       },
     }),
   ],

@@ -58,6 +58,7 @@ export function problems(dist) {
   for (const url of listed) {
     if (/\.(br|gz)$/.test(url)) found.push(`sw.js: the precache lists a compressed copy: ${url}`)
     if (url.startsWith('assets/staff/')) found.push(`sw.js: the precache lists the staff desk's ${url}`)
+    if (url.startsWith('assets/field/')) found.push(`sw.js: the precache lists the field app's ${url}`)
   }
   return found
 }

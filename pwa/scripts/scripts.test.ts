@@ -83,6 +83,7 @@ describe('check-csp', () => {
     ['a font from a CDN', { 'assets/index-abc.css': '@font-face{src:url(data:font/woff2;base64,AA)format("woff2"),url(//cdn.example/f.woff)format("woff")}' }, 'another origin'],
     ['a precached .br', { 'sw.js': SW.replace(']', ',{"revision":null,"url":"assets/index-abc.js.br"}]') }, 'compressed copy'],
     ['a precached staff chunk', { 'sw.js': SW.replace(']', ',{"revision":null,"url":"assets/staff/QueueView-abc.js"}]') }, 'staff desk'],
+    ['a precached field chunk', { 'sw.js': SW.replace(']', ',{"revision":null,"url":"assets/field/TasksView-abc.js"}]') }, 'field app'],
   ])('finds %s', (_, change, expected) => {
     const found: string[] = problems(dist({ ...clean, ...change }))
     expect(found.length).toBeGreaterThan(0)
@@ -94,12 +95,15 @@ describe('check-precache', () => {
   // A build as Vite's manifest describes it: the citizen entry, a citizen screen and two desk screens
   // sharing Vant's field (citizen too), an admin stylesheet and a chart chunk that only the desk uses.
   const manifest = {
-    'index.html': { file: 'assets/index-abc.js', src: 'index.html', isEntry: true, css: ['assets/index-abc.css'], dynamicImports: ['src/views/LoginView.vue', 'src/staff/CaseView.vue', 'src/staff/AdminRoutingView.vue'] },
+    'index.html': { file: 'assets/index-abc.js', src: 'index.html', isEntry: true, css: ['assets/index-abc.css'], dynamicImports: ['src/views/LoginView.vue', 'src/staff/CaseView.vue', 'src/staff/AdminRoutingView.vue', 'src/field/FieldLayout.vue'] },
     'src/views/LoginView.vue': { file: 'assets/LoginView-abc.js', src: 'src/views/LoginView.vue', isDynamicEntry: true, imports: ['index.html', '_field-abc.js'] },
     '_field-abc.js': { file: 'assets/field-abc.js', css: ['assets/field-abc.css'] },
     'src/staff/CaseView.vue': { file: 'assets/staff/CaseView-abc.js', src: 'src/staff/CaseView.vue', isDynamicEntry: true, imports: ['index.html', '_field-abc.js', '_charts-abc.js'], css: ['assets/staff/desk-abc.css'] },
     'src/staff/AdminRoutingView.vue': { file: 'assets/staff/AdminRoutingView-abc.js', src: 'src/staff/AdminRoutingView.vue', isDynamicEntry: true, imports: ['index.html', '_charts-abc.js'], css: ['assets/admin-abc.css'] },
     '_charts-abc.js': { file: 'assets/charts-abc.js', css: ['assets/admin-abc.css'] },
+    // The field app: a screen sharing Vant's field with the citizen app, a sound recorder only it uses.
+    'src/field/FieldLayout.vue': { file: 'assets/field/FieldLayout-abc.js', src: 'src/field/FieldLayout.vue', isDynamicEntry: true, imports: ['index.html', '_field-abc.js', '_recorder-abc.js'], css: ['assets/field/field-abc.css'] },
+    '_recorder-abc.js': { file: 'assets/field/recorder-abc.js' },
   }
   const citizenFiles = ['index.html', 'assets/index-abc.js', 'assets/index-abc.css', 'assets/LoginView-abc.js', 'assets/field-abc.js', 'assets/field-abc.css']
   const sw = (urls: string[]) => `self.__WB_MANIFEST=${JSON.stringify(urls.map((url) => ({ revision: null, url })))}`
@@ -118,9 +122,32 @@ describe('check-precache', () => {
     expect(precacheProblems(build([...citizenFiles, url]))).toEqual([`sw.js: the precache lists ${url}, which only the staff desk loads`])
   })
 
-  it('fails a build without the manifest it reads, or whose manifest shows no desk', () => {
+  it('fails a build without the manifest it reads, or whose manifest shows no desk or no field app', () => {
     expect(precacheProblems(dist({ 'sw.js': sw(citizenFiles) }))[0]).toContain('missing')
     const citizenOnly = { 'index.html': manifest['index.html'], 'src/views/LoginView.vue': manifest['src/views/LoginView.vue'] }
-    expect(precacheProblems(dist({ 'sw.js': sw(citizenFiles), '.vite/manifest.json': JSON.stringify(citizenOnly) }))[0]).toContain('no chunk')
+    expect(precacheProblems(dist({ 'sw.js': sw(citizenFiles), '.vite/manifest.json': JSON.stringify(citizenOnly) }))).toEqual([
+      '.vite/manifest.json: no chunk of src/staff/ found',
+      '.vite/manifest.json: no chunk of src/field/ found',
+    ])
+  })
+
+  it.each([
+    ["a field screen's script", 'assets/field/FieldLayout-abc.js'],
+    ["the field app's stylesheet", 'assets/field/field-abc.css'],
+    ['a script only the field app imports', 'assets/field/recorder-abc.js'],
+  ])('finds %s', (_, url) => {
+    expect(precacheProblems(build([...citizenFiles, url]))).toEqual([`sw.js: the precache lists ${url}, which only the field app loads`])
+  })
+
+  it('finds a file the field app needs where the service worker never caches it', () => {
+    const needsDesk = {
+      ...manifest,
+      'src/field/FieldLayout.vue': { ...manifest['src/field/FieldLayout.vue'], imports: ['index.html', '_charts-abc.js'] },
+      '_charts-abc.js': { file: 'assets/staff/charts-abc.js' },
+    }
+    const root = dist({ 'sw.js': sw(citizenFiles), '.vite/manifest.json': JSON.stringify(needsDesk) })
+    expect(precacheProblems(root)).toEqual([
+      'assets/staff/charts-abc.js: the field app needs it, and the service worker never caches assets/staff/',
+    ])
   })
 })

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { apiCacheFor, holdsApiData, isPhoneToken, isPhotoRendition, OWN_CACHE, PUBLIC_CACHE } from './cachePolicy'
+import {
+  apiCacheFor,
+  FIELD_APP_CACHE,
+  holdsApiData,
+  isFieldAsset,
+  isPhoneToken,
+  isPhotoRendition,
+  OWN_CACHE,
+  PUBLIC_CACHE,
+} from './cachePolicy'
 
 function jwt(claims: object): string {
   const part = (value: object) => btoa(JSON.stringify(value)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
@@ -97,8 +106,17 @@ describe('photos and cache names', () => {
     expect(isPhotoRendition(at(`/api/v1/photos/${ID}/display.jpg`), 'POST')).toBe(false)
   })
 
-  it('counts every runtime cache as API data, the app precache not', () => {
+  it('counts every runtime cache as API data, the app precache and the field app files not', () => {
     expect(['api', 'api-public', 'api-own', 'photos'].every(holdsApiData)).toBe(true)
     expect(holdsApiData('workbox-precache-v2-https://city.example/')).toBe(false)
+    expect(holdsApiData(FIELD_APP_CACHE)).toBe(false)
+  })
+
+  it("caches the field app's scripts and stylesheets, nothing of the desk's", () => {
+    expect(isFieldAsset(at('/assets/field/TasksView-Ab12_-.js'), 'GET')).toBe(true)
+    expect(isFieldAsset(at('/assets/field/field-Ab12.css'), 'GET')).toBe(true)
+    expect(isFieldAsset(at('/assets/staff/QueueView-Ab12.js'), 'GET')).toBe(false)
+    expect(isFieldAsset(at('/assets/field/TasksView-Ab12.js'), 'POST')).toBe(false)
+    expect(isFieldAsset(at('/api/v1/field/tasks'), 'GET')).toBe(false)
   })
 })

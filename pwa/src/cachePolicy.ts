@@ -11,6 +11,11 @@ export const OWN_CACHE = 'api-own'
 export const PHOTO_CACHE = 'photos'
 /** What an older service worker cached every GET /api/v1/* in, the staff desk's answers included. */
 export const LEGACY_API_CACHE = 'api'
+/** The field app's own scripts and stylesheets (assets/field/), kept once loaded: they are not in the
+ * precache (a citizen's phone never needs them), yet an inspector's app must open offline. Code, not
+ * answers: a sign-out leaves it. */
+export const FIELD_APP_CACHE = 'field-app'
+const FIELD_ASSET = /^\/assets\/field\/[^/]+\.(js|css)$/
 
 const PUBLIC_PATHS = [/^\/api\/v1\/config$/, /^\/api\/v1\/categories(\/.*)?$/, /^\/api\/v1\/requests\/nearby$/]
 const OWN_PATHS = [/^\/api\/v1\/requests$/, /^\/api\/v1\/requests\/followed$/, /^\/api\/v1\/requests\/[^/]+$/]
@@ -62,7 +67,13 @@ export function isPhotoRendition(url: URL, method: string): boolean {
   return method === 'GET' && PHOTO_PATH.test(url.pathname)
 }
 
-/** Caches that hold API answers (anything but Workbox's precache of the app itself). */
+/** A file of the field app, cached first: its name changes with its content. */
+export function isFieldAsset(url: URL, method: string): boolean {
+  return method === 'GET' && FIELD_ASSET.test(url.pathname)
+}
+
+/** Caches that hold API answers (anything but Workbox's precache of the app itself and the field
+ * app's files). */
 export function holdsApiData(cacheName: string): boolean {
-  return !cacheName.startsWith('workbox-precache')
+  return !cacheName.startsWith('workbox-precache') && cacheName !== FIELD_APP_CACHE
 }

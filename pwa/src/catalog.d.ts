@@ -5,3 +5,10 @@ declare module 'virtual:catalog/*' {
   const messages: LocaleMessage<VueMessageType>
   export default messages
 }
+// The field app's part of a catalog (vite.config.ts: fieldCatalog).
+declare module 'virtual:field-catalog/*' {
+  import type { LocaleMessage } from '@intlify/core-base'
+  import type { VueMessageType } from 'vue-i18n'
+  const messages: LocaleMessage<VueMessageType>
+  export default messages
+}

@@ -15,6 +15,25 @@ export const router = createRouter({
       props: true,
     },
     { path: '/login', name: 'login', component: () => import('./views/LoginView.vue') },
+    // The inspectors' field app (城管通): its own chrome, its own session, loaded only by inspectors.
+    {
+      path: '/field/login',
+      name: 'field-login',
+      component: () => import('./field/LoginView.vue'),
+      meta: { field: true, public: true },
+    },
+    {
+      path: '/field',
+      component: () => import('./field/FieldLayout.vue'),
+      meta: { field: true },
+      children: [
+        { path: '', name: 'field-tasks', component: () => import('./field/TasksView.vue') },
+        { path: 'tasks/:id', name: 'field-task', component: () => import('./field/TaskView.vue'), props: true },
+        { path: 'report', name: 'field-report', component: () => import('./field/ReportView.vue') },
+        { path: 'shift', name: 'field-shift', component: () => import('./field/ShiftView.vue') },
+        { path: 'history', name: 'field-history', component: () => import('./field/HistoryView.vue') },
+      ],
+    },
     // The staff desk: its own chrome, its own session, loaded only by those who go there.
     {
       path: '/staff/login',
@@ -55,6 +74,13 @@ export const router = createRouter({
 })
 
 router.beforeEach(async (to) => {
+  if (to.meta.field) {
+    // The field app's texts first (they are not in the citizen app's), then its session.
+    const { ready, signedIn } = await import('./field/boot')
+    await ready()
+    if (to.meta.public || signedIn()) return true
+    return { name: 'field-login', query: { next: to.fullPath } }
+  }
   if (!to.meta.staff || to.meta.public) return true
   const { isAdmin, signedIn } = await import('./staff/session')
   if (!signedIn()) return { name: 'staff-login', query: { next: to.fullPath } }

@@ -6,7 +6,16 @@ import { ExpirationPlugin } from 'workbox-expiration'
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
 import { NavigationRoute, registerRoute } from 'workbox-routing'
 import { CacheFirst, NetworkFirst } from 'workbox-strategies'
-import { apiCacheFor, isPhotoRendition, LEGACY_API_CACHE, OWN_CACHE, PHOTO_CACHE, PUBLIC_CACHE } from './cachePolicy'
+import {
+  apiCacheFor,
+  FIELD_APP_CACHE,
+  isFieldAsset,
+  isPhotoRendition,
+  LEGACY_API_CACHE,
+  OWN_CACHE,
+  PHOTO_CACHE,
+  PUBLIC_CACHE,
+} from './cachePolicy'
 import { fetchTransport } from './outbox/http'
 import { flush } from './outbox/sender'
 import { OutboxStore } from './outbox/store'
@@ -56,6 +65,16 @@ registerRoute(
   new CacheFirst({
     cacheName: PHOTO_CACHE,
     plugins: [honourNoStore, new ExpirationPlugin({ maxEntries: 200, maxAgeSeconds: 30 * 24 * 3600 })],
+  }),
+)
+// The field app's files (assets/field/, not precached: citizens never load them), kept once an
+// inspector's app has loaded them, so that it opens offline from then on. A new build's names are new:
+// the old ones age out.
+registerRoute(
+  ({ url, request }) => sameOrigin(url) && isFieldAsset(url, request.method),
+  new CacheFirst({
+    cacheName: FIELD_APP_CACHE,
+    plugins: [honourNoStore, new ExpirationPlugin({ maxEntries: 120, maxAgeSeconds: 60 * 24 * 3600 })],
   }),
 )
 // An older service worker kept every GET /api/v1/* in one cache, staff answers included: drop it.
