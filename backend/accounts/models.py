@@ -16,7 +16,8 @@ class User(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     # "device" (anonymous phone), "citizen" (phone verified) or "staff" (username + password).
-    kind: Mapped[str] = mapped_column(String(16))
+    # Indexed: the desk lists staff and inspectors among a city's worth of citizens' devices.
+    kind: Mapped[str] = mapped_column(String(16), index=True)
     roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     username: Mapped[str | None] = mapped_column(String(64), unique=True)
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)

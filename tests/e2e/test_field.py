@@ -149,6 +149,33 @@ def test_an_inspector_files_a_report_with_a_photo(page: Page, context: BrowserCo
     expect(report).to_contain_text(found[0]["tracking_no"])
 
 
+def test_a_self_handled_report_needs_after_photos_and_lands_as_handled(page: Page, context: BrowserContext) -> None:
+    context.set_geolocation(START)
+    sign_in(page)
+    page.locator("[data-test=tab-field-report]").click()
+    expect(page.locator("[data-test=location]")).to_contain_text("30.27410")
+    page.locator("[data-test=report-photos] input[type=file]").set_input_files(str(SAMPLE))
+    page.locator("[data-test=category]").click()
+    page.locator("[data-test=category-option]", has_text="公用设施").click()
+    page.locator("[data-test=category-option]", has_text="上水井盖").click()
+    page.locator("[data-test=description]").fill("井盖翘起，已当场复位")
+    switch = page.locator("[data-test=self-handled]")
+    switch.click()
+    expect(switch).to_have_attribute("aria-checked", "true")
+    page.locator("[data-test=submit-report]").click()
+    expect(page.locator("[data-test=missing]")).to_contain_text("处置后照片")
+    page.locator("[data-test=after-photos] input[type=file]").set_input_files(str(SAMPLE))
+    expect(page.locator("[data-test=after-photos] .van-uploader__preview")).to_have_count(1)
+    page.locator("[data-test=submit-report]").click()
+    expect(page).to_have_url("/field/history")
+    report = page.locator("[data-test=my-report]", has_text="井盖翘起，已当场复位")
+    expect(report).to_contain_text("自处置", timeout=15_000)
+    mine = as_inspector(page, "/api/v1/field/reports")["items"]
+    found = next(item for item in mine if item["description"] == "井盖翘起，已当场复位")
+    assert found["self_handled"] is True
+    assert found["status"] == "handled"
+
+
 def handled_case(page: Page, description: str) -> dict:
     """A citizen's report taken by the desk up to handled (已处置), awaiting its 核查."""
     page.goto("/")

@@ -1,5 +1,6 @@
-"""The inspector's day (issue 12): responsible grids, shifts and track points (with the batches
-already stored), verify and check tasks, roll calls, voice notes and position checks.
+"""The inspector's day (issue 12): users indexed by kind (the desk lists its inspectors),
+responsible grids, shifts and track points (with the batches already stored), verify and check
+tasks, roll calls, voice notes and position checks.
 
 Revision ID: 0009
 Revises: 0008
@@ -20,6 +21,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_users_kind"), ["kind"], unique=False)
     op.create_table(
         "grid_assignments",
         sa.Column("inspector_id", sa.Uuid(), nullable=False),
@@ -195,6 +198,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_users_kind"))
     with op.batch_alter_table("roll_calls", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_roll_calls_inspector_id_asked_at"))
 
