@@ -50,6 +50,8 @@ export const router = createRouter({
         { path: 'cases/:id', name: 'staff-case', component: () => import('./staff/CaseView.vue'), props: true },
         { path: 'map', name: 'staff-map', component: () => import('./staff/MapView.vue') },
         { path: 'dashboard', name: 'staff-dashboard', component: () => import('./staff/DashboardView.vue') },
+        { path: 'inspectors', name: 'staff-inspectors', component: () => import('./staff/InspectorsView.vue') },
+        { path: 'tasks', name: 'staff-tasks', component: () => import('./staff/TasksView.vue') },
         {
           path: 'admin/templates',
           name: 'staff-admin-templates',
