@@ -1,6 +1,8 @@
 """The staff desk for someone who cannot use a mouse or does not see well (issue 10): no serious or
 critical axe-core violation on any desk route in either language, focus visible at every tab stop,
-the whole triage of a case by keyboard alone, and the queue and case page at 200% zoom."""
+the whole triage of a case by keyboard alone, and the queue and case page at 200% zoom. The
+inspectors' page and the tasks page (issue 12) are checked with the demo inspector on shift, their
+track drawn, a roll call and a task listed."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.e2e.a11y import axe_violations, tab_stops
 from tests.e2e.conftest import Server, desk_sign_in, phone_token, report_through_api
+from tests.e2e.test_desk_field import inspector_on_shift  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.e2e
 DESK = {"width": 1366, "height": 768}
@@ -45,6 +48,26 @@ def staff_token(page: Page, username: str, password: str) -> str:
     return answer.json()["token"]
 
 
+def field_work(page: Page, case_id: str) -> None:
+    """What the inspectors' pages show besides the inspector on shift: a roll call put to them and the
+    case sent to them to verify."""
+    headers = {"Authorization": f"Bearer {staff_token(page, 'dispatcher', 'dispatcher-demo')}"}
+    inspectors = page.request.get("/api/v1/staff/inspectors", headers=headers).json()["items"]
+    inspector_id = next(item["id"] for item in inspectors if item["username"] == "inspector")
+    asked = page.request.post("/api/v1/staff/roll-calls", headers=headers, data={"inspector_id": inspector_id})
+    assert asked.status == 201, asked.text()
+    sent = page.request.post(f"/api/v1/staff/cases/{case_id}/tasks", headers=headers, data={"kind": "verify"})
+    assert sent.status == 201, sent.text()
+
+
+def open_inspectors(desk: Page) -> None:
+    """The inspectors' page with the first inspector on shift selected and their track drawn."""
+    desk.goto("/staff/inspectors")
+    expect(desk.locator(".inspectors-map .leaflet-control-zoom")).to_be_visible()
+    desk.locator("[data-inspector] [data-test=inspector-pick]").first.click()
+    expect(desk.locator("[data-test=inspector-detail]")).to_be_visible()
+
+
 def check_page(desk: Page, found: dict[str, list[str]], route: str) -> None:
     """axe-core's serious and critical findings on the screen as it is, plus the structure axe only
     rates moderate: one h1 and one main landmark."""
@@ -67,10 +90,12 @@ def tab_to(desk: Page, target: Locator, limit: int = 120) -> None:
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
+@pytest.mark.usefixtures("inspector_on_shift")
 def test_no_serious_axe_violation_on_any_desk_route(
     open_desk: Callable[..., Page], server: Server, page: Page, locale: str
 ) -> None:
     created = new_case(page, "井盖松动，走过去会晃")
+    field_work(page, created["id"])
     desk = open_desk(locale)
     found: dict[str, list[str]] = {}
 
@@ -99,9 +124,28 @@ def test_no_serious_axe_violation_on_any_desk_route(
     expect(desk.locator("table.figures tbody tr").first).to_be_visible()
     check_page(desk, found, "/staff/dashboard")
 
+    open_inspectors(desk)
+    expect(desk.locator(".inspectors-map path.track-line").first).to_be_attached()
+    expect(desk.locator("tr[data-roll-call]").first).to_be_visible()
+    expect(desk.locator("table.coverage, [data-test=coverage-empty]").first).to_be_visible()
+    check_page(desk, found, "/staff/inspectors (an inspector on shift selected)")
+
+    desk.goto("/staff/tasks")
+    expect(desk.locator("tr[data-task]").first).to_be_visible()
+    check_page(desk, found, "/staff/tasks")
+
+    desk.goto(f"/staff/cases/{created['id']}")
+    expect(desk.locator("[data-test=case-tasks] li[data-task]")).to_be_visible()
+    check_page(desk, found, "/staff/cases/{id} (a verify task open)")
+
     desk.locator("[data-test=sign-out]").click()
     expect(desk.locator("input[name=username]")).to_be_visible()
     desk_sign_in(desk, server, "admin", "admin-demo")
+    desk.goto("/staff/inspectors")
+    desk.locator("select[name=grid_inspector]").select_option(label="inspector")
+    expect(desk.locator(".grid-assignment fieldset")).to_be_visible()
+    check_page(desk, found, "/staff/inspectors (admin, assigning grids)")
+
     desk.goto("/staff/admin/templates")
     desk.locator("[data-template] .row-actions button").first.click()
     expect(desk.locator("textarea[name=text_zh]")).to_be_visible()
@@ -120,10 +164,12 @@ def test_no_serious_axe_violation_on_any_desk_route(
     assert found == {}, "\n".join(f"{route}:\n  " + "\n  ".join(lines) for route, lines in found.items())
 
 
+@pytest.mark.usefixtures("inspector_on_shift")
 def test_focus_is_visible_at_every_stop_of_the_desk(
     open_desk: Callable[..., Page], server: Server, page: Page
 ) -> None:
     created = new_case(page, "垃圾桶满了好几天没人清")
+    field_work(page, created["id"])
     desk = open_desk()
     failing: dict[str, list[str]] = {}
 
@@ -162,6 +208,16 @@ def test_focus_is_visible_at_every_stop_of_the_desk(
     expect(desk.locator(".chart canvas")).to_be_visible()
     desk.locator(".staff-title").click()
     walk("indicators")
+
+    open_inspectors(desk)
+    expect(desk.locator("tr[data-roll-call]").first).to_be_visible()
+    desk.locator(".staff-title").click()
+    walk("inspectors")
+
+    desk.goto("/staff/tasks")
+    expect(desk.locator("tr[data-task]").first).to_be_visible()
+    desk.locator(".staff-title").click()
+    walk("tasks")
 
     desk.locator("[data-test=sign-out]").click()
     expect(desk.locator("input[name=username]")).to_be_visible()
