@@ -46,6 +46,10 @@ def content_security_policy(settings: Settings, *, docs: bool = False) -> str:
     )
 
 
+# The app's own pages may take photos, the position and (inspectors' voice notes) sound; no one pays.
+PERMISSIONS = "camera=(self), geolocation=(self), microphone=(self), payment=()"
+
+
 class CityApp(Litestar):
     """Litestar with the outer layer above; everything else is Litestar's own."""
 
@@ -72,7 +76,7 @@ class CityApp(Litestar):
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["X-Frame-Options"] = "DENY"
                 headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-                headers["Permissions-Policy"] = "camera=(self), geolocation=(self), microphone=(), payment=()"
+                headers["Permissions-Policy"] = PERMISSIONS
                 headers["Cross-Origin-Opener-Policy"] = "same-origin"
                 if https:
                     headers["Strict-Transport-Security"] = HSTS

@@ -36,6 +36,8 @@ def assert_secured(response: httpx.Response) -> None:
     assert directives["object-src"] == "'none'"
     permissions = response.headers["permissions-policy"]
     assert "camera=(self)" in permissions and "geolocation=(self)" in permissions
+    # Inspectors record voice notes in the field app; no other origin may use the microphone.
+    assert "microphone=(self)" in permissions and "payment=()" in permissions
 
 
 async def test_every_answer_carries_the_security_headers(client: httpx.AsyncClient, app: Litestar) -> None:

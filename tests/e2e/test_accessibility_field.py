@@ -156,7 +156,9 @@ def test_a_roll_call_dialog_takes_focus_and_passes_axe(page: Page) -> None:
     headers = {"Authorization": f"Bearer {api_token(page, 'dispatcher', 'dispatcher-demo')}"}
     inspectors = page.request.get("/api/v1/staff/inspectors", headers=headers).json()["items"]
     inspector_id = next(item["id"] for item in inspectors if item["username"] == "inspector")
-    asked = page.request.post("/api/v1/staff/roll-calls", headers=headers, data={"inspector_id": inspector_id})
+    asked = page.request.post(
+        "/api/v1/staff/roll-calls", headers=headers, data={"inspector_id": inspector_id}
+    )
     assert asked.status == 201, asked.text()
     page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
     dialog = page.locator("[data-test=roll-call]")

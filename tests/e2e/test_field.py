@@ -102,7 +102,9 @@ def test_a_staff_account_is_refused_with_a_clear_message(page: Page) -> None:
     expect(page).to_have_url("/field/login")
 
 
-def test_an_inspector_clocks_in_patrols_and_the_track_reaches_the_server(page: Page, context: BrowserContext) -> None:
+def test_an_inspector_clocks_in_patrols_and_the_track_reaches_the_server(
+    page: Page, context: BrowserContext
+) -> None:
     context.set_geolocation(START)
     sign_in(page)
     expect(page.locator("[data-test=field-tabbar] a")).to_have_text(["任务", "上报", "考勤", "记录"])
@@ -149,7 +151,9 @@ def test_an_inspector_files_a_report_with_a_photo(page: Page, context: BrowserCo
     expect(report).to_contain_text(found[0]["tracking_no"])
 
 
-def test_a_self_handled_report_needs_after_photos_and_lands_as_handled(page: Page, context: BrowserContext) -> None:
+def test_a_self_handled_report_needs_after_photos_and_lands_as_handled(
+    page: Page, context: BrowserContext
+) -> None:
     context.set_geolocation(START)
     sign_in(page)
     page.locator("[data-test=tab-field-report]").click()
@@ -189,7 +193,9 @@ def handled_case(page: Page, description: str) -> dict:
         {"action": "handle", "public_message": "已修复"},
     ):
         answer = page.request.post(
-            f"/api/v1/staff/cases/{case['id']}/actions", headers=headers, data={**step, "expected_version": version}
+            f"/api/v1/staff/cases/{case['id']}/actions",
+            headers=headers,
+            data={**step, "expected_version": version},
         )
         assert answer.status == 200, answer.text()
         version = answer.json()["summary"]["version"]
@@ -246,14 +252,18 @@ def test_a_check_task_answered_offline_is_sent_once_back_online(page: Page, cont
     assert any(entry["photo_ids"] for entry in detail["timeline"] if entry["action"] == "check_pass")
 
 
-def test_a_roll_call_is_shown_at_once_and_answered_with_the_position(page: Page, context: BrowserContext) -> None:
+def test_a_roll_call_is_shown_at_once_and_answered_with_the_position(
+    page: Page, context: BrowserContext
+) -> None:
     context.set_geolocation(START)
     sign_in(page)
     on_shift(page)
     headers = {"Authorization": f"Bearer {api_token(page, 'dispatcher', 'dispatcher-demo')}"}
     inspectors = page.request.get("/api/v1/staff/inspectors", headers=headers).json()["items"]
     inspector_id = next(item["id"] for item in inspectors if item["username"] == "inspector")
-    asked = page.request.post("/api/v1/staff/roll-calls", headers=headers, data={"inspector_id": inspector_id})
+    asked = page.request.post(
+        "/api/v1/staff/roll-calls", headers=headers, data={"inspector_id": inspector_id}
+    )
     assert asked.status == 201, asked.text()
     to_background_and_back(page)  # back in view: the app asks at once rather than at the next 15 s round
     dialog = page.locator("[data-test=roll-call]")
@@ -293,7 +303,11 @@ def test_the_field_app_opens_offline_and_keeps_the_track_across_a_reload(
     expect(page.locator("[data-test=field-title]")).to_have_text("考勤")
     expect(page.locator("[data-test=patrol-status]")).to_contain_text("巡查中")
     expect(page.locator("[data-test=upload-status]")).to_contain_text("个轨迹点待上传")
-    for tab, title in (("field-tasks", "个人任务"), ("field-report", "问题上报"), ("field-history", "历史记录")):
+    for tab, title in (
+        ("field-tasks", "个人任务"),
+        ("field-report", "问题上报"),
+        ("field-history", "历史记录"),
+    ):
         page.locator(f"[data-test=tab-{tab}]").click()
         expect(page.locator("[data-test=field-title]")).to_have_text(title)
     page.locator("[data-test=tab-field-shift]").click()
