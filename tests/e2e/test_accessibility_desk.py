@@ -122,6 +122,7 @@ def test_no_serious_axe_violation_on_any_desk_route(
     desk.goto("/staff/dashboard")
     expect(desk.locator(".chart canvas")).to_be_visible()
     expect(desk.locator("table.figures tbody tr").first).to_be_visible()
+    expect(desk.locator("[data-test=inspector-figures] tbody tr").first).to_be_visible()
     check_page(desk, found, "/staff/dashboard")
 
     open_inspectors(desk)

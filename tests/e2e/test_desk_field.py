@@ -224,6 +224,12 @@ def test_the_desk_follows_an_inspector_on_shift_and_sends_tasks(
     expect(check_item).to_contain_text(re.compile(r"距案件位置 2\.\d 公里"))
     expect(desk.locator('[data-test=case-tasks] li[data-kind="verify"]')).to_contain_text("情况属实")
 
+    # The inspector's figures on the indicators page: their verify done on time counts.
+    desk.locator("a", has_text="综合评价").click()
+    figures = desk.locator(f'[data-test=inspector-figures] tr[data-inspector="{inspector["id"]}"]')
+    expect(figures).to_contain_text("inspector")
+    expect(figures.locator("td").nth(2)).to_have_text(re.compile(r"^\d+\.\d%（\d+/[1-9]\d*）$"))
+
 
 def test_sending_a_task_with_nobody_on_shift_says_so(desk: Page, server: Server, page: Page) -> None:
     page.goto("/")

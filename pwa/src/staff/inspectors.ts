@@ -221,3 +221,20 @@ export interface PositionCheck {
   photo_taken_at: string | null
   reasons: string[]
 }
+
+/** One inspector's figures for a period (GET /api/v1/stats/inspectors, 监督员考核). */
+export interface InspectorIndicators {
+  inspector_id: string
+  name: string
+  reports: number
+  reports_valid: number
+  valid_rate: number | null
+  verify_due: number
+  verify_on_time: number
+  verify_on_time_rate: number | null
+  check_due: number
+  check_on_time: number
+  check_on_time_rate: number | null
+  patrol_km: number
+  patrol_hours: number
+}
