@@ -54,7 +54,9 @@ def field_work(page: Page, case_id: str) -> None:
     headers = {"Authorization": f"Bearer {staff_token(page, 'dispatcher', 'dispatcher-demo')}"}
     inspectors = page.request.get("/api/v1/staff/inspectors", headers=headers).json()["items"]
     inspector_id = next(item["id"] for item in inspectors if item["username"] == "inspector")
-    asked = page.request.post("/api/v1/staff/roll-calls", headers=headers, data={"inspector_id": inspector_id})
+    asked = page.request.post(
+        "/api/v1/staff/roll-calls", headers=headers, data={"inspector_id": inspector_id}
+    )
     assert asked.status == 201, asked.text()
     sent = page.request.post(f"/api/v1/staff/cases/{case_id}/tasks", headers=headers, data={"kind": "verify"})
     assert sent.status == 201, sent.text()

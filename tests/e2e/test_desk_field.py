@@ -94,7 +94,9 @@ def handled_case(page: Page, description: str) -> dict:
         {"action": "handle", "public_message": "已修复"},
     ):
         answer = page.request.post(
-            f"/api/v1/staff/cases/{case['id']}/actions", headers=headers, data={**step, "expected_version": version}
+            f"/api/v1/staff/cases/{case['id']}/actions",
+            headers=headers,
+            data={**step, "expected_version": version},
         )
         assert answer.status == 200, answer.text()
         version = answer.json()["summary"]["version"]
@@ -165,7 +167,7 @@ def test_the_desk_follows_an_inspector_on_shift_and_sends_tasks(
     expect(desk.locator("select[name=task_inspector]")).to_have_value("")
     desk.locator("[data-test=send-task-confirm]").click()
     expect(desk.locator("[data-test=task-result]")).to_contain_text("已派inspector核实")
-    expect(desk.locator(f'[data-test=case-tasks] li[data-kind="verify"]')).to_contain_text("办理中")
+    expect(desk.locator('[data-test=case-tasks] li[data-kind="verify"]')).to_contain_text("办理中")
     expect(desk.locator("[data-test=send-task]")).to_have_count(0)
     mine = page.request.get("/api/v1/field/tasks", headers=field).json()["items"]
     verify = next(task for task in mine if task["case"]["id"] == reported["id"])
@@ -210,7 +212,8 @@ def test_the_desk_follows_an_inspector_on_shift_and_sends_tasks(
     assert result.ok, result.text()
     desk.locator('[role=tab][data-state="done"]').click()
     expect(desk).to_have_url(re.compile(r"/staff/tasks\?state=done$"))
-    expect(desk.locator(f'tr[data-task="{verify["id"]}"] [data-test=task-outcome]')).to_contain_text("情况属实")
+    outcome = desk.locator(f'tr[data-task="{verify["id"]}"] [data-test=task-outcome]')
+    expect(outcome).to_contain_text("情况属实")
 
     desk.goto(f"/staff/cases/{reported['id']}")
     step = desk.locator(".timeline li", has=desk.locator("[data-test=verify-outcome]"))
