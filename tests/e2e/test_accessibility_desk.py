@@ -329,7 +329,7 @@ def test_new_cases_are_announced_politely_and_motion_can_be_reduced(
     assert duration < 0.01, f"the new row still fades in over {duration} s"
 
 
-@pytest.mark.parametrize("screen", ["queue", "case", "dashboard"])
+@pytest.mark.parametrize("screen", ["queue", "case", "dashboard", "inspectors"])
 def test_desk_screens_reflow_at_200_percent_zoom(
     open_desk: Callable[..., Page], server: Server, page: Page, screen: str
 ) -> None:
@@ -344,6 +344,10 @@ def test_desk_screens_reflow_at_200_percent_zoom(
     if screen == "dashboard":
         desk.goto("/staff/dashboard")
         expect(desk.locator("table.figures tbody tr").first).to_be_visible()
+    if screen == "inspectors":
+        desk.goto("/staff/inspectors")
+        expect(desk.locator("[data-inspector]").first).to_be_visible()
+        expect(desk.locator("table.coverage, [data-test=coverage-empty]").first).to_be_visible()
 
     overflow = desk.evaluate(
         "() => ({scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth})"
