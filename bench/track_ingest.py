@@ -139,8 +139,8 @@ def fill_month(url: str, month_points: int) -> None:
                 copy.write_row((user_id, "staff", f"patrol{n:03d}", '["inspector"]', True, now))
         for day in range(30, -1, -1):
             with cursor.copy(
-                "COPY shifts (id, inspector_id, started_at, start_lat, start_lng, ended_at, distance_m, points, "
-                "last_point_at, last_lat, last_lng) FROM STDIN"
+                "COPY shifts (id, inspector_id, started_at, start_lat, start_lng, ended_at, distance_m, "
+                "points, last_point_at, last_lat, last_lng) FROM STDIN"
             ) as shifts:
                 day_shifts = []
                 for user_id in ids:
@@ -193,14 +193,16 @@ def main() -> None:
             ours = asyncio.run(api_rate(base, args.points))
             bare = bare_rate(url, args.points)
             print(
-                f"track ingest on PostgreSQL, {args.points} points in batches of {BATCH}, {WALKERS} phones at once"
+                f"track ingest on PostgreSQL, {args.points} points in batches of {BATCH}, "
+                f"{WALKERS} phones at once"
             )
             print(f"  through the API (1 process): {ours:8.0f} points/s  ({ours / bare:.2f}x bare)")
             print(f"  bare executemany           : {bare:8.0f} points/s")
             fill_month(url, args.month_points)
             median, p95, shown = asyncio.run(map_p95(base))
             print(
-                f"desk map of inspectors: {shown} listed, a month of tracks ({args.month_points} points) stored"
+                f"desk map of inspectors: {shown} listed, "
+                f"a month of tracks ({args.month_points} points) stored"
             )
             print(f"  GET /api/v1/staff/inspectors: median {median:.1f} ms, p95 {p95:.1f} ms")
         finally:
