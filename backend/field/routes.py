@@ -27,6 +27,7 @@ from backend.field.schemas import (
     FieldReportOut,
     GridAssignmentIn,
     GridList,
+    GridNames,
     InspectorList,
     PointBatchIn,
     PointBatchOut,
@@ -236,17 +237,24 @@ class StaffFieldController(Controller):
     ) -> TaskOut:
         return await tasks.assign(db_session, settings, catalog, principal, case_id, data, locale)
 
-    @get("/tasks", summary="Inspectors' tasks: open, overdue or done")
+    @get("/tasks", summary="Inspectors' tasks: open, overdue, done or all; of one case if asked")
     async def every_task(
         self,
         principal: NamedDependency[Principal],
         db_session: NamedDependency[AsyncSession],
         catalog: NamedDependency[CatalogSnapshot],
         locale: NamedDependency[str],
-        wanted: Annotated[Literal["open", "overdue", "done"], QueryParameter(name="state")] = "open",
+        wanted: Annotated[Literal["open", "overdue", "done", "all"], QueryParameter(name="state")] = "open",
+        case_id: Annotated[uuid.UUID | None, QueryParameter()] = None,
         limit: Limit = 100,
     ) -> TaskList:
-        return await tasks.all_tasks(db_session, catalog, principal, wanted, limit, locale)
+        return await tasks.all_tasks(db_session, catalog, principal, wanted, case_id, limit, locale)
+
+    @get("/grids", summary="Every unit grid (code and name): what grid assignment chooses from")
+    async def every_grid(
+        self, principal: NamedDependency[Principal], catalog: NamedDependency[CatalogSnapshot]
+    ) -> GridNames:
+        return staff.grid_names(principal, catalog)
 
     @post("/roll-calls", status_code=201, summary="Ask an inspector on shift where they are (点名)")
     async def roll_call(

@@ -32,6 +32,15 @@ class GridList(msgspec.Struct, frozen=True):
     items: list[GridOut]
 
 
+class GridName(msgspec.Struct, frozen=True):
+    code: str
+    name: str
+
+
+class GridNames(msgspec.Struct, frozen=True):
+    items: list[GridName]
+
+
 class ShiftOut(msgspec.Struct, frozen=True):
     id: str
     started_at: datetime

@@ -25,6 +25,8 @@ from backend.field.schemas import (
     CoverageOut,
     CoverageRow,
     GridAssignmentIn,
+    GridName,
+    GridNames,
     InspectorList,
     InspectorOut,
     TrackOut,
@@ -96,6 +98,13 @@ async def inspectors(session: AsyncSession, principal: Principal) -> InspectorLi
             )
         )
     return InspectorList(items)
+
+
+def grid_names(principal: Principal, catalog: CatalogSnapshot) -> GridNames:
+    require_role(principal, *WATCHING, *ASSIGNING)
+    return GridNames(
+        [GridName(code=g.code, name=g.name) for g in sorted(catalog.grids, key=lambda g: g.code)]
+    )
 
 
 async def assign_grids(

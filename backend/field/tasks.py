@@ -210,10 +210,17 @@ async def my_tasks(
 
 
 async def all_tasks(
-    session: AsyncSession, catalog: CatalogSnapshot, principal: Principal, state: str, limit: int, locale: str
+    session: AsyncSession,
+    catalog: CatalogSnapshot,
+    principal: Principal,
+    state: str,
+    case_id: uuid.UUID | None,
+    limit: int,
+    locale: str,
 ) -> TaskList:
     require_role(principal, *TRIAGE)
-    return await _list(session, catalog, _in_state(state).limit(limit), locale)
+    query = _in_state(state) if case_id is None else _in_state(state).where(Task.case_id == case_id)
+    return await _list(session, catalog, query.limit(limit), locale)
 
 
 def _in_state(state: str) -> Select[tuple[Task]]:
@@ -221,6 +228,8 @@ def _in_state(state: str) -> Select[tuple[Task]]:
         return select(Task).where(Task.status == "open").order_by(Task.due_at)
     if state == "overdue":
         return select(Task).where(Task.status == "open", Task.due_at < utcnow()).order_by(Task.due_at)
+    if state == "all":
+        return select(Task).order_by(Task.assigned_at.desc())
     return select(Task).where(Task.status != "open").order_by(Task.completed_at.desc())
 
 

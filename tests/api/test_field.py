@@ -494,3 +494,20 @@ async def test_inspector_indicators_count_valid_reports_on_time_tasks_and_patrol
         "open past due"
     )
     assert mine["patrol_km"] == pytest.approx(0.011, abs=0.001) and mine["patrol_hours"] >= 0
+
+
+async def test_the_desk_lists_every_grid_and_a_cases_tasks(client: httpx.AsyncClient, app: Litestar) -> None:
+    desk = await staff_headers(app, "dispatcher")
+    grids = (await client.get("/api/v1/staff/grids", headers=desk)).json()["items"]
+    assert len(grids) == 24 and grids == sorted(grids, key=lambda g: g["code"])
+    headers, inspector_id = await inspector(app, "insp-case-tasks")
+    await clock_in(client, headers)
+    first, _ = await case_in(client, app, "submitted")
+    second, _ = await case_in(client, app, "submitted")
+    for case in (first, second):
+        await client.post(f"/api/v1/staff/cases/{case['id']}/tasks", json={"kind": "verify"}, headers=desk)
+    mine = (await client.get(f"/api/v1/staff/tasks?state=all&case_id={first['id']}", headers=desk)).json()[
+        "items"
+    ]
+    assert [t["case"]["id"] for t in mine] == [first["id"]]
+    assert (await client.get("/api/v1/staff/grids", headers=headers)).status_code == 403
