@@ -31,10 +31,14 @@ async def check(
     photo_ids: list[uuid.UUID],
     device_point: tuple[float, float] | None,
     at: datetime,
+    recorded_at: datetime | None = None,
     task_id: uuid.UUID | None = None,
 ) -> PositionCheck:
-    """Measure, flag and record the check (in the caller's transaction)."""
+    """Measure, flag and record the check (in the caller's transaction). The photos and the track are
+    compared at the time the phone made the report or result (sent later when it was offline), never
+    later than its arrival."""
     limit = settings.field_plausible_distance_m
+    moment = min(recorded_at, at) if recorded_at else at
     reasons: list[str] = []
     photos = list(await session.scalars(select(Photo).where(Photo.id.in_(photo_ids)))) if photo_ids else []
     placed = [p for p in photos if p.gps_lat is not None and p.gps_lng is not None]
@@ -43,14 +47,14 @@ async def check(
         reasons.append("photo_far")
     taken = [p.taken_at for p in photos if p.taken_at is not None]
     photo_taken_at = min(taken, default=None)
-    if photo_taken_at is not None and at - photo_taken_at > timedelta(
+    if photo_taken_at is not None and moment - photo_taken_at > timedelta(
         minutes=settings.field_plausible_age_minutes
     ):
         reasons.append("photo_old")
     device_distance = distance_m(*case_point, *device_point) if device_point else None
     if device_distance is not None and device_distance > limit:
         reasons.append("device_far")
-    track_distance = await _track_distance(session, inspector_id, case_point, at)
+    track_distance = await _track_distance(session, inspector_id, case_point, moment)
     if track_distance is not None and track_distance > limit:
         reasons.append("track_far")
     row = PositionCheck(

@@ -132,6 +132,7 @@ async def _create(
         photo_ids=photo_ids + after_ids,
         device_point=device,
         at=now,
+        recorded_at=body.recorded_at,
     )
     return case.id
 

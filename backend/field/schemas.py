@@ -106,6 +106,9 @@ class FieldReportIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # 自处置: fixed on the spot; the after-photos are required then.
     self_handled: bool = False
     after_photo_ids: Photos = []
+    # When the phone made it: a report or result queued offline arrives later, and its photos and the
+    # track are compared at this time.
+    recorded_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
 
     def __post_init__(self) -> None:
         if self.client_id.int == 0:
@@ -179,6 +182,9 @@ class TaskResultIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     note: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
     photo_ids: Photos = []
     location: LocationIn | None = None
+    # When the phone made it: a report or result queued offline arrives later, and its photos and the
+    # track are compared at this time.
+    recorded_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
 
 
 class TaskAssignIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

@@ -150,6 +150,7 @@ async def result(
                 photo_ids=list(body.photo_ids),
                 device_point=device,
                 at=now,
+                recorded_at=body.recorded_at,
                 task_id=task.id,
             )
             _announce(session, task, case, "task.completed")

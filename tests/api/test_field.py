@@ -511,3 +511,38 @@ async def test_the_desk_lists_every_grid_and_a_cases_tasks(client: httpx.AsyncCl
     ]
     assert [t["case"]["id"] for t in mine] == [first["id"]]
     assert (await client.get("/api/v1/staff/grids", headers=headers)).status_code == 403
+
+
+async def test_a_result_sent_late_is_checked_against_the_track_when_it_was_made(
+    client: httpx.AsyncClient, app: Litestar
+) -> None:
+    desk = await staff_headers(app, "dispatcher")
+    headers, inspector_id = await inspector(app, "insp-late")
+    shift = await clock_in(client, headers)
+    now = datetime.now(UTC)
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Shift)
+            .where(Shift.id == uuid.UUID(shift["id"]))
+            .values(started_at=now - timedelta(hours=2))
+        )
+    # An hour ago at the cases' point; now about 2 km north.
+    there = points(now - timedelta(hours=1), 3) + points(
+        now - timedelta(minutes=1), 3, lat=INSIDE["lat"] + 0.018
+    )
+    await client.post(
+        f"{FIELD}/shifts/{shift['id']}/points",
+        json={"batch_id": str(uuid.uuid4()), "points": there},
+        headers=headers,
+    )
+    flags = []
+    for recorded_at in ((now - timedelta(hours=1)).isoformat(), None):
+        case, _ = await case_in(client, app, "submitted")
+        body = {"kind": "verify", "inspector_id": str(inspector_id)}
+        task = (await client.post(f"/api/v1/staff/cases/{case['id']}/tasks", json=body, headers=desk)).json()
+        result = {"client_id": str(uuid.uuid4()), "outcome": "confirmed", "recorded_at": recorded_at}
+        done = await client.post(f"{FIELD}/tasks/{task['id']}/result", json=result, headers=headers)
+        assert done.status_code == 200, done.text
+        detail = (await client.get(f"/api/v1/staff/cases/{case['id']}", headers=desk)).json()
+        flags.append(detail["position_checks"][0]["reasons"])
+    assert flags == [[], ["track_far"]], "made an hour ago where the track was; sent now from 2 km away"
