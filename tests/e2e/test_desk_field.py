@@ -259,20 +259,35 @@ def test_a_supervisor_assigns_an_inspector_their_grids(desk: Page, server: Serve
     before = inspector["grid_codes"]
     try:
         desk.locator("select[name=grid_inspector]").select_option(inspector["id"])
-        # A code typed in is added and ticked; an unknown one is refused by the API with its reason.
-        desk.locator("input[name=grid_code]").fill("330102002002001")
-        desk.locator("input[name=grid_code]").press("Enter")
-        expect(desk.locator('[data-grid-option="330102002002001"] input')).to_be_checked()
-        desk.locator("input[name=grid_code]").fill("999")
-        desk.locator("[data-test=grid-add]").click()
-        desk.locator("[data-test=grids-save]").click()
-        expect(desk.locator(".grid-assignment [role=alert]")).to_have_text("单元网格 999 不存在。")
-        desk.locator('[data-grid-option="999"] input').uncheck()
+        # Every grid of the city is offered; typing part of a code or a name narrows the list.
+        grids = page.request.get("/api/v1/staff/grids", headers=staff).json()["items"]
+        assert len(grids) > 1
+        options = desk.locator("[data-grid-option]")
+        expect(options).to_have_count(len(grids))
+        search = desk.locator("input[name=grid_filter]")
+        search.fill("002002001")
+        expect(options).to_have_count(1)
+        expect(desk.locator("[data-test=grid-counts]")).to_contain_text(f"共 {len(grids)} 个网格，匹配 1 个")
+        wanted = next(grid for grid in grids if grid["code"] == "330102002002001")
+        search.fill(wanted["name"])
+        option = desk.locator('[data-grid-option="330102002002001"]')
+        expect(option).to_contain_text(wanted["name"])
+        # Ticked from the keyboard: Tab from the search box to the box, Space.
+        box = option.locator("input")
+        if box.is_checked():
+            box.uncheck()
+        search.press("Tab")
+        expect(box).to_be_focused()
+        desk.keyboard.press("Space")
+        expect(box).to_be_checked()
+        expect(desk.locator("[data-test=grids-ticked]")).to_contain_text(wanted["name"])
+        # Grids filtered out of view keep their ticks: the inspector's other grids are saved too.
+        search.fill("")
         desk.locator("[data-test=grids-save]").click()
         expect(desk.locator("[data-test=grids-news]")).to_contain_text("已保存inspector的责任网格")
         row = desk.locator(f'[data-inspector="{inspector["id"]}"] [data-test=inspector-grids]')
         expect(row).to_contain_text("330102002002001")
-        assert "330102002002001" in demo_inspector(page, staff)["grid_codes"]
+        assert set(demo_inspector(page, staff)["grid_codes"]) == {*before, "330102002002001"}
     finally:
         restored = page.request.put(
             f"/api/v1/staff/inspectors/{inspector['id']}/grids", headers=staff, data={"grid_codes": before}

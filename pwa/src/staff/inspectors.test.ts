@@ -8,7 +8,7 @@ import {
   distanceParts,
   formatPositionAge,
   gridChoices,
-  gridCode,
+  filterGrids,
   isStale,
   tabAfterKey,
   TASK_STATES,
@@ -179,11 +179,17 @@ describe('grids to choose from', () => {
     ])
   })
 
-  it('take a typed code only when it can be one', () => {
-    expect(gridCode(' 330102001001001 ')).toBe('330102001001001')
-    expect(gridCode('')).toBeNull()
-    expect(gridCode('a b')).toBeNull()
-    expect(gridCode('x'.repeat(33))).toBeNull()
+  it('are found by a part of their code or name, whatever the case', () => {
+    const grids = [
+      { code: '330102001001001', name: '清波街道柳翠社区001网格' },
+      { code: '330102002002001', name: '湖滨街道东坡社区001网格' },
+      { code: 'X-1', name: null },
+    ]
+    expect(filterGrids(grids, '  ')).toEqual(grids)
+    expect(filterGrids(grids, '002002').map((g) => g.code)).toEqual(['330102002002001'])
+    expect(filterGrids(grids, '柳翠').map((g) => g.code)).toEqual(['330102001001001'])
+    expect(filterGrids(grids, ' x-1 ').map((g) => g.code)).toEqual(['X-1'])
+    expect(filterGrids(grids, '不存在')).toEqual([])
   })
 })
 

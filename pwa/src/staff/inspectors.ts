@@ -134,7 +134,7 @@ export function taskKindFor(status: string): TaskKind | null {
   return null
 }
 
-/** A case's tasks out of the desk's lists, open ones first, newest first within each. */
+/** A case's tasks (GET /api/v1/staff/tasks?case_id=), open ones first, newest first within each. */
 export function tasksOfCase(tasks: Task[], caseId: string): Task[] {
   const seen = new Set<string>()
   return tasks
@@ -177,9 +177,8 @@ export function tabAfterKey<T>(tabs: readonly T[], current: T, key: string): T |
   }
 }
 
-/** The grids the assignment form offers, by code, each named by the first source that knows its
- * name. The API has no list of every grid for the desk: the sources are what the desk can see (grids
- * with cases, with patrols, already assigned), and a code may be typed in (the API checks it). */
+/** The grids the assignment form offers: every unit grid (GET /api/v1/staff/grids) and any grid the
+ * inspector covers that the list does not have (a grid since retired), each once, by code. */
 export function gridChoices(...sources: GridChoice[][]): GridChoice[] {
   const found = new Map<string, GridChoice>()
   for (const choice of sources.flat()) {
@@ -190,10 +189,14 @@ export function gridChoices(...sources: GridChoice[][]): GridChoice[] {
   return [...found.values()].sort((a, b) => a.code.localeCompare(b.code))
 }
 
-/** A grid code as typed: letters, digits, dot, dash or underscore, at most 32 (the API's limit). */
-export function gridCode(typed: string): string | null {
-  const code = typed.trim()
-  return /^[A-Za-z0-9._-]{1,32}$/.test(code) ? code : null
+/** The grids whose code or name holds what was typed (any case, spaces around ignored); all of them
+ * for nothing typed. */
+export function filterGrids(grids: GridChoice[], typed: string): GridChoice[] {
+  const wanted = typed.trim().toLocaleLowerCase()
+  if (!wanted) return grids
+  return grids.filter(
+    (grid) => grid.code.toLocaleLowerCase().includes(wanted) || (grid.name ?? '').toLocaleLowerCase().includes(wanted),
+  )
 }
 
 /** The ISO day `days` before an ISO day. */
