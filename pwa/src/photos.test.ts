@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { downscale, fitWithin } from './photos'
+import { MAX_ORIGINAL_BYTES, downscale, fieldUploadFile, fitWithin, keepsOriginal } from './photos'
 
 describe('fitWithin', () => {
   it('brings the long side down to the limit, keeping the shape', () => {
@@ -56,5 +56,35 @@ describe('downscale', () => {
     const heic = new Blob(['heic'], { type: 'image/heic' })
     expect(await downscale(heic)).toBe(heic)
     expect(browser.drawn).toEqual([])
+  })
+})
+
+// The field app sends the camera's file, EXIF and all, for the server to check where and when it was
+// taken; only a file too large for a bad connection is downscaled (its EXIF lost).
+describe('fieldUploadFile', () => {
+  const photo = (type: string, bytes: number) => new Blob([new Uint8Array(bytes)], { type })
+
+  it('keeps a JPEG, HEIC, PNG or WebP of at most 8 MB as it is', async () => {
+    const browser = fakeBrowser({ width: 4000, height: 3000 })
+    for (const type of ['image/jpeg', 'image/heic', 'image/heif', 'image/png', 'image/webp']) {
+      const original = photo(type, 3 * 1024 * 1024)
+      expect(keepsOriginal(original)).toBe(true)
+      expect(await fieldUploadFile(original)).toBe(original)
+    }
+    const limit = photo('image/jpeg', MAX_ORIGINAL_BYTES)
+    expect(await fieldUploadFile(limit)).toBe(limit)
+    expect(browser.encoded).toEqual([])
+  })
+
+  it('downscales a larger photo, or one of another type', async () => {
+    const browser = fakeBrowser({ width: 8000, height: 6000 })
+    const large = photo('image/jpeg', MAX_ORIGINAL_BYTES + 1)
+    expect(keepsOriginal(large)).toBe(false)
+    const sent = await fieldUploadFile(large)
+    expect(sent).not.toBe(large)
+    expect(sent.type).toBe('image/jpeg')
+    expect([browser.canvas.width, browser.canvas.height]).toEqual([1600, 1200])
+    expect(keepsOriginal(photo('image/gif', 1000))).toBe(false)
+    expect(keepsOriginal(photo('', 1000))).toBe(false)
   })
 })

@@ -5,11 +5,14 @@ its track kept across a reload."""
 
 from __future__ import annotations
 
+import io
 import re
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.e2e.conftest import Server, phone_token, report_through_api
@@ -19,6 +22,22 @@ pytestmark = pytest.mark.e2e
 
 SAMPLE = Path(__file__).resolve().parents[2] / "media" / "samples" / "manhole.jpg"
 START = {"latitude": 30.2741, "longitude": 120.1551, "accuracy": 10}
+
+
+def photo_taken_at(path: Path, lat: float, lng: float) -> Path:
+    """A camera's JPEG whose EXIF puts it at (lat, lng) (as tests/api/test_field.py's jpeg_taken_at)."""
+
+    def dms(value: float) -> tuple[float, float, float]:
+        degrees = int(value)
+        minutes = int((value - degrees) * 60)
+        return (float(degrees), float(minutes), round((value - degrees - minutes / 60) * 3600, 2))
+
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: dms(lat), 3: "E", 4: dms(lng)})
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), "olive").save(buffer, "JPEG", exif=exif)
+    path.write_bytes(buffer.getvalue())
+    return path
 
 
 def api_token(page: Page, username: str, password: str) -> str:
@@ -123,7 +142,11 @@ def test_an_inspector_clocks_in_patrols_and_the_track_reaches_the_server(
     expect(page.locator("[data-test=track-points]")).not_to_have_text("0")
 
 
-def test_an_inspector_files_a_report_with_a_photo(page: Page, context: BrowserContext) -> None:
+def test_an_inspector_files_a_report_with_a_photo(
+    page: Page, context: BrowserContext, tmp_path: Path
+) -> None:
+    """The photo goes up as the camera made it: its EXIF position reaches the server's check."""
+    photo = photo_taken_at(tmp_path / "camera.jpg", START["latitude"], START["longitude"])
     context.set_geolocation(START)
     sign_in(page)
     page.locator("[data-test=tab-field-report]").click()
@@ -132,12 +155,22 @@ def test_an_inspector_files_a_report_with_a_photo(page: Page, context: BrowserCo
     # Nothing filled in: each missing field is named.
     page.locator("[data-test=submit-report]").click()
     expect(page.locator("[data-test=missing]")).to_contain_text("问题照片")
-    page.locator("[data-test=report-photos] input[type=file]").set_input_files(str(SAMPLE))
+    page.locator("[data-test=report-photos] input[type=file]").set_input_files(str(photo))
     expect(page.locator("[data-test=report-photos] .van-uploader__preview")).to_have_count(1)
     page.locator("[data-test=category]").click()
     page.locator("[data-test=category-option]", has_text="公用设施").click()
     page.locator("[data-test=category-option]", has_text="上水井盖").click()
     page.locator("[data-test=description]").fill("巡查发现上水井盖破损")
+    sent: list[dict] = []
+    # The context's requests: the page's and the service worker's (Background Sync may send it).
+    context.on(
+        "request",
+        lambda request: (
+            request.method == "POST"
+            and request.url.endswith("/api/v1/field/reports")
+            and sent.append(request.post_data_json)
+        ),
+    )
     page.locator("[data-test=submit-report]").click()
     expect(page).to_have_url("/field/history")
     report = page.locator("[data-test=my-report]", has_text="巡查发现上水井盖破损")
@@ -149,6 +182,18 @@ def test_an_inspector_files_a_report_with_a_photo(page: Page, context: BrowserCo
     assert found[0]["thumb_url"]
     assert found[0]["self_handled"] is False
     expect(report).to_contain_text(found[0]["tracking_no"])
+    # The desk sees where the camera took the photo (EXIF, from the private original), next to the point.
+    staff = {"Authorization": f"Bearer {api_token(page, 'dispatcher', 'dispatcher-demo')}"}
+    detail = page.request.get(f"/api/v1/staff/cases/{found[0]['id']}", headers=staff).json()
+    checks = detail["position_checks"]
+    assert [check["kind"] for check in checks] == ["report"]
+    assert checks[0]["photo_distance_m"] is not None
+    assert checks[0]["photo_distance_m"] < 50
+    # The report said when the phone made it, before it went up.
+    assert sent and all(body == sent[0] for body in sent)
+    recorded_at = datetime.fromisoformat(sent[0]["recorded_at"])
+    assert recorded_at.tzinfo is not None
+    assert abs(datetime.now(UTC) - recorded_at) < timedelta(minutes=5)
 
 
 def test_a_self_handled_report_needs_after_photos_and_lands_as_handled(

@@ -75,6 +75,29 @@ export interface FieldReportOut {
   position_check: PositionCheck | null
 }
 
+// What the field app queues as a report's or a task result's body (backend/field/schemas.py:
+// FieldReportIn, TaskResultIn); the outbox adds client_id and the ids of the uploaded files as it sends
+// (src/outbox/field.ts), the same on every retry. recorded_at: when the phone made it, set as the
+// inspector submits it; one queued offline arrives later, and the server checks its photos and the
+// track at this time.
+
+export interface FieldReportBody {
+  category_code: string
+  description: string
+  location: Point
+  address: string | null
+  device_location: Point | null
+  self_handled: boolean
+  recorded_at: string
+}
+
+export interface TaskResultBody {
+  outcome: Outcome
+  note: string | null
+  location: Point | null
+  recorded_at: string
+}
+
 export interface RollCall {
   id: string
   asked_at: string

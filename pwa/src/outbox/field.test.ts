@@ -46,6 +46,12 @@ describe('fieldBody', () => {
       client_id: 'task_result-1',
       photo_ids: ['server-a'],
     })
+    const recorded = { outcome: 'pass', recorded_at: '2026-11-25T08:15:00.000Z' }
+    expect(fieldBody(item('task_result', { body: recorded }), [file('a')])).toEqual({
+      ...recorded,
+      client_id: 'task_result-1',
+      photo_ids: ['server-a'],
+    })
     expect(fieldBody(item('roll_call', { body: { location: { lat: 1, lng: 2 } } }), [])).toEqual({
       location: { lat: 1, lng: 2 },
       photo_id: null,
@@ -61,6 +67,8 @@ describe('fieldBody', () => {
     const voice = file('v', 'voice', 'audio/webm;codecs=opus')
     expect([uploadPath(voice), uploadName(voice)]).toEqual(['/api/v1/field/voice-notes', 'v.webm'])
     expect([uploadPath(file('p')), uploadName(file('p'))]).toEqual(['/api/v1/uploads', 'p.jpg'])
+    expect(uploadName(file('h', 'photo', 'image/heic'))).toBe('h.heic')
+    expect(uploadName(file('w', 'after', 'image/webp'))).toBe('w.webp')
   })
 })
 
@@ -120,7 +128,35 @@ describe('sending field items', () => {
     expect(await store.sent()).toEqual([])
   })
 
-  it("sends a citizen's report and an inspector's item each to its path with its own token", async () => {
+  it('sends the same body, recorded_at and client_id included, on every try of a report queued offline', async () => {
+    const recordedAt = '2026-11-25T08:15:00.000Z'
+    await store.put(
+      item('field_report', {
+        body: { description: '井盖缺失', recorded_at: recordedAt },
+        photos: [{ id: 'p', blob: new Blob(['x'], { type: 'image/jpeg' }) }],
+      }),
+    )
+    let down = true
+    const send = fetchMock.getMockImplementation()!
+    fetchMock.mockImplementation(async (input, init) => {
+      if (down && String(input) === '/api/v1/field/reports') {
+        calls.push({ url: String(input), auth: null, body: JSON.parse(String(init?.body)) })
+        return Response.json({ code: 'unavailable', detail: '稍后再试' }, { status: 503 })
+      }
+      return send(input, init)
+    })
+    expect((await flush(store, fetchTransport)).sent).toEqual([])
+    down = false
+    expect((await flush(store, fetchTransport)).sent.map((s) => s.clientId)).toEqual(['field_report-1'])
+    const bodies = calls.filter((c) => c.url === '/api/v1/field/reports').map((c) => c.body)
+    expect(bodies).toHaveLength(2)
+    expect(bodies[1]).toEqual(bodies[0])
+    expect(bodies[0]).toMatchObject({ client_id: 'field_report-1', recorded_at: recordedAt, photo_ids: ['photo-1'] })
+    // The photo went up once: the retry reuses its id.
+    expect(calls.filter((c) => c.url === '/api/v1/uploads')).toHaveLength(1)
+  })
+
+    it("sends a citizen's report and an inspector's item each to its path with its own token", async () => {
     await store.put(queuedReport('r-1', 0))
     await store.put(item('field_report', { queuedAt: new Date(Date.now() + 60_000).toISOString() }))
     await flush(store, fetchTransport)

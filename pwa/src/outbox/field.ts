@@ -43,6 +43,17 @@ export function uploadPath(file: QueuedPhoto): string {
 /** A file name with the extension of its type (the server checks the type, not the name). */
 export function uploadName(file: QueuedPhoto): string {
   const type = file.blob.type.split(';')[0]
-  const extension = { 'audio/webm': 'webm', 'audio/ogg': 'ogg', 'audio/mp4': 'm4a', 'audio/mpeg': 'mp3' }[type] ?? 'jpg'
+  const extension =
+    {
+      'audio/webm': 'webm',
+      'audio/ogg': 'ogg',
+      'audio/mp4': 'm4a',
+      'audio/mpeg': 'mp3',
+      // The field app sends the camera's originals as they are (src/photos.ts: fieldUploadFile).
+      'image/png': 'png',
+      'image/webp': 'webp',
+      'image/heic': 'heic',
+      'image/heif': 'heif',
+    }[type] ?? 'jpg'
   return `${file.id}.${extension}`
 }
