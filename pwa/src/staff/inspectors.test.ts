@@ -7,8 +7,8 @@ import {
   daysBefore,
   distanceParts,
   formatPositionAge,
-  gridChoices,
   filterGrids,
+  gridChoices,
   isStale,
   tabAfterKey,
   TASK_STATES,
@@ -17,6 +17,7 @@ import {
   tasksOfCase,
   trackLines,
   verifyTaskAt,
+  voiceNoteKb,
 } from './inspectors'
 
 function inspector(fields: Partial<Inspector>): Inspector {
@@ -202,5 +203,13 @@ describe('days and distances', () => {
   it('say metres under a kilometre, kilometres with one decimal from there', () => {
     expect(distanceParts(850.4)).toEqual({ unit: 'm', value: '850' })
     expect(distanceParts(2049)).toEqual({ unit: 'km', value: '2.0' })
+  })
+})
+
+describe('voice notes', () => {
+  it('are sized in whole kilobytes, never 0', () => {
+    expect(voiceNoteKb(12_345)).toBe(12)
+    expect(voiceNoteKb(100)).toBe(1)
+    expect(voiceNoteKb(0)).toBe(1)
   })
 })

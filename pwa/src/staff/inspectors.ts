@@ -225,6 +225,19 @@ export interface PositionCheck {
   reasons: string[]
 }
 
+/** 录音 with an inspector's report (GET /api/v1/staff/cases/{id}); played through
+ * GET /api/v1/staff/voice-notes/{id}. */
+export interface VoiceNote {
+  id: string
+  mime_type: string
+  bytes: number
+}
+
+/** A recording's size in whole kilobytes as a person reads it, never 0. */
+export function voiceNoteKb(bytes: number): number {
+  return Math.max(1, Math.round(bytes / 1024))
+}
+
 /** One inspector's figures for a period (GET /api/v1/stats/inspectors, 监督员考核). */
 export interface InspectorIndicators {
   inspector_id: string
