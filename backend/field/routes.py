@@ -324,7 +324,12 @@ class VoiceNoteController(Controller):
         await upload.close()
         return await voice.accept(db_session, store, settings, principal, content)
 
-    @get("/staff/voice-notes/{note_id:uuid}", summary="Play a voice note (staff; each listening is audited)")
+    @get(
+        "/staff/voice-notes/{note_id:uuid}",
+        summary="Play a voice note (staff; each listening is audited)",
+        # WebM, Ogg, MP4 or MP3: the answer names which.
+        media_type="audio/*",
+    )
     async def play(
         self,
         request: Request[Any, Any, Any],

@@ -15,6 +15,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from litestar import Litestar
 
 from tests.api.conftest import INSIDE, device_headers, staff_headers, submit, upload_photo
+from tests.api.test_voice_notes import recording
 from tests.fuzz import seeds
 
 # Hypothesis keeps caches (and, unless told otherwise, an example database) in `.hypothesis/`;
@@ -63,11 +64,13 @@ async def seeded(client: httpx.AsyncClient, callers: dict[str, dict[str, str]]) 
     call = await client.post(
         "/api/v1/staff/roll-calls", json={"inspector_id": inspector_id}, headers=dispatcher
     )
-    assert {shift.status_code, task.status_code, call.status_code} == {201}, (
-        shift.text,
-        task.text,
-        call.text,
+    note = await client.post(
+        "/api/v1/field/voice-notes",
+        files={"file": ("note.webm", recording(1), "audio/webm")},
+        headers=inspector,
     )
+    answers = (shift, task, call, note)
+    assert {answer.status_code for answer in answers} == {201}, [answer.text for answer in answers]
     seeds.KNOWN.update(
         request_id=cases,
         case_id=cases,
@@ -81,6 +84,7 @@ async def seeded(client: httpx.AsyncClient, callers: dict[str, dict[str, str]]) 
         task_id=[task.json()["id"]],
         call_id=[call.json()["id"]],
         inspector_id=[inspector_id],
+        note_id=[note.json()["id"]],
     )
     yield
     seeds.KNOWN.clear()
