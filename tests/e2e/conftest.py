@@ -233,3 +233,25 @@ def open_queued_case(desk: Page, case_id: str) -> None:
     expect(row).to_be_visible(timeout=15_000)
     row.locator("a").click()
     expect(desk.locator("[data-test=case-status]")).to_have_text("待受理")
+
+
+def api_token(page: Page, username: str, password: str) -> str:
+    """A staff or inspector token, signed in through the API (no screen involved)."""
+    answer = page.request.post("/api/v1/auth/login", data={"username": username, "password": password})
+    assert answer.ok, answer.text()
+    return str(answer.json()["token"])
+
+
+def api_login(page: Page, username: str, password: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_token(page, username, password)}"}
+
+
+def answer_open_roll_calls(page: Page, where: dict[str, float]) -> None:
+    """Roll calls a test left unanswered would cover the field app of the tests after it (the server
+    is shared): the demo inspector answers them from `where`."""
+    headers = api_login(page, "inspector", "inspector-demo")
+    for call in page.request.get("/api/v1/field/roll-calls?state=open", headers=headers).json()["items"]:
+        answered = page.request.post(
+            f"/api/v1/field/roll-calls/{call['id']}/answer", headers=headers, data={"location": where}
+        )
+        assert answered.ok, answered.text()

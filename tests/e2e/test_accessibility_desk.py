@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.e2e.a11y import axe_violations, tab_stops
-from tests.e2e.conftest import Server, desk_sign_in, phone_token, report_through_api
+from tests.e2e.conftest import Server, api_login, api_token, desk_sign_in, phone_token, report_through_api
 from tests.e2e.test_desk_field import inspector_on_shift  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.e2e
@@ -42,16 +42,10 @@ def new_case(page: Page, description: str) -> dict:
     return report_through_api(page, phone_token(page), description, category_code="C0101")
 
 
-def staff_token(page: Page, username: str, password: str) -> str:
-    answer = page.request.post("/api/v1/auth/login", data={"username": username, "password": password})
-    assert answer.ok, answer.text()
-    return answer.json()["token"]
-
-
 def field_work(page: Page, case_id: str) -> None:
     """What the inspectors' pages show besides the inspector on shift: a roll call put to them and the
     case sent to them to verify."""
-    headers = {"Authorization": f"Bearer {staff_token(page, 'dispatcher', 'dispatcher-demo')}"}
+    headers = api_login(page, "dispatcher", "dispatcher-demo")
     inspectors = page.request.get("/api/v1/staff/inspectors", headers=headers).json()["items"]
     inspector_id = next(item["id"] for item in inspectors if item["username"] == "inspector")
     asked = page.request.post(
@@ -301,7 +295,7 @@ def test_a_dispatcher_accepts_and_dispatches_a_case_by_keyboard_alone(
     desk.keyboard.press("Enter")
     expect(status).to_have_text("已派遣")
 
-    token = staff_token(desk, "dispatcher", "dispatcher-demo")
+    token = api_token(desk, "dispatcher", "dispatcher-demo")
     case = desk.request.get(
         f"/api/v1/staff/cases/{created['id']}", headers={"Authorization": f"Bearer {token}"}
     ).json()

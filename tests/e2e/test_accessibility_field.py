@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.a11y import axe_violations, tab_stops
-from tests.e2e.conftest import PHONE, Server
-from tests.e2e.test_field import api_token, check_task_for_inspector, handled_case
+from tests.e2e.conftest import PHONE, Server, api_login, api_token
+from tests.e2e.test_field import check_task_for_inspector, handled_case
 
 pytestmark = pytest.mark.e2e
 
@@ -153,7 +153,7 @@ def test_a_roll_call_dialog_takes_focus_and_passes_axe(page: Page) -> None:
     signed_in(page)
     page.goto("/field/shift")
     expect(page.locator("[data-test=shift-time]")).to_be_visible()
-    headers = {"Authorization": f"Bearer {api_token(page, 'dispatcher', 'dispatcher-demo')}"}
+    headers = api_login(page, "dispatcher", "dispatcher-demo")
     inspectors = page.request.get("/api/v1/staff/inspectors", headers=headers).json()["items"]
     inspector_id = next(item["id"] for item in inspectors if item["username"] == "inspector")
     asked = page.request.post(

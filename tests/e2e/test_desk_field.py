@@ -16,19 +16,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Server, desk_sign_in, phone_token, report_through_api
+from tests.e2e.conftest import (
+    Server,
+    answer_open_roll_calls,
+    api_login,
+    desk_sign_in,
+    phone_token,
+    report_through_api,
+)
 
 pytestmark = pytest.mark.e2e
 
 # Inside the demo grid 330102002002001, so that the patrol counts for its coverage.
 WALK_START = (30.2750, 120.1560)
 CASE_POINT = {"lat": 30.2756, "lng": 120.1566}
-
-
-def login(page: Page, username: str, password: str) -> dict[str, str]:
-    answer = page.request.post("/api/v1/auth/login", data={"username": username, "password": password})
-    assert answer.ok, answer.text()
-    return {"Authorization": f"Bearer {answer.json()['token']}"}
 
 
 def demo_inspector(page: Page, staff: dict[str, str]) -> dict:
@@ -45,7 +46,7 @@ def inspector_on_shift(page: Page) -> Iterator[tuple[dict[str, str], dict]]:
     """The demo inspector clocked in (or still on shift from an earlier test) with a short walk of
     track points just sent; clocked out afterwards, whatever the test did."""
     page.goto("/")
-    headers = login(page, "inspector", "inspector-demo")
+    headers = api_login(page, "inspector", "inspector-demo")
     lat, lng = WALK_START
     answer = page.request.post(
         "/api/v1/field/shifts", headers=headers, data={"location": {"lat": lat, "lng": lng, "accuracy_m": 8}}
@@ -74,6 +75,8 @@ def inspector_on_shift(page: Page) -> Iterator[tuple[dict[str, str], dict]]:
         assert sent.json()["stored"] == 6
         yield headers, shift
     finally:
+        # A roll call a test put and left unanswered would cover the field app in later tests.
+        answer_open_roll_calls(page, {"lat": lat, "lng": lng, "accuracy_m": 8})
         ended = page.request.post(
             f"/api/v1/field/shifts/{shift['id']}/end",
             headers=headers,
@@ -85,7 +88,7 @@ def inspector_on_shift(page: Page) -> Iterator[tuple[dict[str, str], dict]]:
 def handled_case(page: Page, description: str) -> dict:
     """A citizen's report taken by the desk up to handled (已处置), waiting for its 核查."""
     case = report_through_api(page, phone_token(page), description, location=CASE_POINT)
-    headers = login(page, "supervisor", "supervisor-demo")
+    headers = api_login(page, "supervisor", "supervisor-demo")
     version = 1
     for step in (
         {"action": "accept"},
@@ -107,7 +110,7 @@ def test_the_desk_follows_an_inspector_on_shift_and_sends_tasks(
     desk: Page, server: Server, page: Page, inspector_on_shift: tuple[dict[str, str], dict]
 ) -> None:
     field, shift = inspector_on_shift
-    staff = login(page, "dispatcher", "dispatcher-demo")
+    staff = api_login(page, "dispatcher", "dispatcher-demo")
     inspector = demo_inspector(page, staff)
     assert inspector["on_shift"] and inspector["shift_id"] == shift["id"]
 
@@ -236,7 +239,7 @@ def test_the_desk_follows_an_inspector_on_shift_and_sends_tasks(
 
 def test_sending_a_task_with_nobody_on_shift_says_so(desk: Page, server: Server, page: Page) -> None:
     page.goto("/")
-    staff = login(page, "dispatcher", "dispatcher-demo")
+    staff = api_login(page, "dispatcher", "dispatcher-demo")
     items = page.request.get("/api/v1/staff/inspectors", headers=staff).json()["items"]
     if any(item["on_shift"] for item in items):
         pytest.skip("an inspector is on shift on the shared server")
@@ -254,7 +257,7 @@ def test_a_supervisor_assigns_an_inspector_their_grids(desk: Page, server: Serve
     page.goto("/")
     desk_sign_in(desk, server, "supervisor", "supervisor-demo")
     desk.locator("[data-test=nav-inspectors]").click()
-    staff = login(page, "supervisor", "supervisor-demo")
+    staff = api_login(page, "supervisor", "supervisor-demo")
     inspector = demo_inspector(page, staff)
     before = inspector["grid_codes"]
     try:

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import Server, phone_token, report_through_api
+from tests.e2e.conftest import Server, api_login, phone_token, report_through_api
 from tests.e2e.test_report import wait_for_service_worker
 
 pytestmark = pytest.mark.e2e
@@ -38,12 +38,6 @@ def photo_taken_at(path: Path, lat: float, lng: float) -> Path:
     Image.new("RGB", (640, 480), "olive").save(buffer, "JPEG", exif=exif)
     path.write_bytes(buffer.getvalue())
     return path
-
-
-def api_token(page: Page, username: str, password: str) -> str:
-    answer = page.request.post("/api/v1/auth/login", data={"username": username, "password": password})
-    assert answer.ok, answer.text()
-    return answer.json()["token"]
 
 
 def field_token(page: Page) -> str:
@@ -183,7 +177,7 @@ def test_an_inspector_files_a_report_with_a_photo(
     assert found[0]["self_handled"] is False
     expect(report).to_contain_text(found[0]["tracking_no"])
     # The desk sees where the camera took the photo (EXIF, from the private original), next to the point.
-    staff = {"Authorization": f"Bearer {api_token(page, 'dispatcher', 'dispatcher-demo')}"}
+    staff = api_login(page, "dispatcher", "dispatcher-demo")
     detail = page.request.get(f"/api/v1/staff/cases/{found[0]['id']}", headers=staff).json()
     checks = detail["position_checks"]
     assert [check["kind"] for check in checks] == ["report"]
@@ -229,7 +223,7 @@ def handled_case(page: Page, description: str) -> dict:
     """A citizen's report taken by the desk up to handled (已处置), awaiting its 核查."""
     page.goto("/")
     case = report_through_api(page, phone_token(page), description)
-    headers = {"Authorization": f"Bearer {api_token(page, 'supervisor', 'supervisor-demo')}"}
+    headers = api_login(page, "supervisor", "supervisor-demo")
     version = 1
     for step in (
         {"action": "accept"},
@@ -248,7 +242,7 @@ def handled_case(page: Page, description: str) -> dict:
 
 
 def check_task_for_inspector(page: Page, case_id: str) -> dict:
-    headers = {"Authorization": f"Bearer {api_token(page, 'dispatcher', 'dispatcher-demo')}"}
+    headers = api_login(page, "dispatcher", "dispatcher-demo")
     inspectors = page.request.get("/api/v1/staff/inspectors", headers=headers).json()["items"]
     inspector_id = next(item["id"] for item in inspectors if item["username"] == "inspector")
     answer = page.request.post(
@@ -291,7 +285,7 @@ def test_a_check_task_answered_offline_is_sent_once_back_online(page: Page, cont
     result = next(item for item in done if item["id"] == task["id"])
     assert result["outcome"] == "pass"
     assert result["case"]["status"] == "closed"
-    staff = {"Authorization": f"Bearer {api_token(page, 'dispatcher', 'dispatcher-demo')}"}
+    staff = api_login(page, "dispatcher", "dispatcher-demo")
     detail = page.request.get(f"/api/v1/staff/cases/{case['id']}", headers=staff).json()
     assert detail["summary"]["status"] == "closed"
     assert any(entry["photo_ids"] for entry in detail["timeline"] if entry["action"] == "check_pass")
@@ -303,7 +297,7 @@ def test_a_roll_call_is_shown_at_once_and_answered_with_the_position(
     context.set_geolocation(START)
     sign_in(page)
     on_shift(page)
-    headers = {"Authorization": f"Bearer {api_token(page, 'dispatcher', 'dispatcher-demo')}"}
+    headers = api_login(page, "dispatcher", "dispatcher-demo")
     inspectors = page.request.get("/api/v1/staff/inspectors", headers=headers).json()["items"]
     inspector_id = next(item["id"] for item in inspectors if item["username"] == "inspector")
     asked = page.request.post(

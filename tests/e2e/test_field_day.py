@@ -17,11 +17,10 @@ from playwright.sync_api import BrowserContext, Page, Request, expect
 
 from tests.api.test_voice_notes import recording
 from tests.e2e.a11y import axe_violations
-from tests.e2e.conftest import Server, desk_sign_in
+from tests.e2e.conftest import Server, answer_open_roll_calls, api_login, desk_sign_in
 from tests.e2e.test_field import (
     SAMPLE,
     START,
-    api_token,
     handled_case,
     on_shift,
     open_shift,
@@ -36,7 +35,7 @@ pytestmark = pytest.mark.e2e
 
 def clock_out(page: Page) -> None:
     """End the demo inspector's open shift, if any, through the API."""
-    headers = {"Authorization": f"Bearer {api_token(page, 'inspector', 'inspector-demo')}"}
+    headers = api_login(page, "inspector", "inspector-demo")
     shifts = page.request.get("/api/v1/field/shifts", headers=headers).json()["items"]
     for shift in shifts:
         if shift["ended_at"] is None:
@@ -48,24 +47,13 @@ def clock_out(page: Page) -> None:
             assert ended.ok, ended.text()
 
 
-def answer_open_roll_calls(page: Page) -> None:
-    """Roll calls an earlier test left unanswered (the server is shared) would cover the field app."""
-    headers = {"Authorization": f"Bearer {api_token(page, 'inspector', 'inspector-demo')}"}
-    here = {"lat": START["latitude"], "lng": START["longitude"], "accuracy_m": 10}
-    for call in page.request.get("/api/v1/field/roll-calls?state=open", headers=headers).json()["items"]:
-        answered = page.request.post(
-            f"/api/v1/field/roll-calls/{call['id']}/answer", headers=headers, data={"location": here}
-        )
-        assert answered.ok, answered.text()
-
-
 @pytest.fixture
 def helper(context: BrowserContext) -> Iterator[Page]:
     """A second tab of the phone's browser for API calls, so that the field app's tab stays on /field;
     the inspector clocked out when the test ends."""
     page = context.new_page()
     page.goto("/")
-    answer_open_roll_calls(page)
+    answer_open_roll_calls(page, {"lat": START["latitude"], "lng": START["longitude"], "accuracy_m": 10})
     try:
         yield page
     finally:
@@ -155,7 +143,7 @@ def test_an_inspectors_day_from_clock_in_to_the_desk_seeing_the_case_closed_and_
     # /staff/inspectors: the inspector on shift, their track drawn as a line of the map.
     desk.locator("[data-test=nav-inspectors]").click()
     expect(desk).to_have_url(f"{server.base}/staff/inspectors")
-    staff = {"Authorization": f"Bearer {api_token(helper, 'dispatcher', 'dispatcher-demo')}"}
+    staff = api_login(helper, "dispatcher", "dispatcher-demo")
     items = helper.request.get("/api/v1/staff/inspectors", headers=staff).json()["items"]
     inspector = next(item for item in items if item["username"] == "inspector")
     assert inspector["shift_id"] == shift["id"]
@@ -171,7 +159,7 @@ def test_a_voice_note_is_fetched_only_when_played(page: Page, desk: Page, server
     """An inspector's report with a voice note: the desk's case page names it with its size, fetches
     it (an audited listening) only when play is pressed, and once however often it is played."""
     page.goto("/")
-    field = {"Authorization": f"Bearer {api_token(page, 'inspector', 'inspector-demo')}"}
+    field = api_login(page, "inspector", "inspector-demo")
     sound = recording(2)
     note = page.request.post(
         "/api/v1/field/voice-notes",
