@@ -15,7 +15,7 @@ from sqlalchemy import select
 from backend.audit.models import AuditEntry
 from backend.field.models import VoiceNote
 from tests.api.conftest import device_headers, jpeg_bytes, staff_headers, upload_photo
-from tests.api.test_field import report_body
+from tests.api.test_inspectors import report_body
 
 VOICE = "/api/v1/field/voice-notes"
 
