@@ -25,7 +25,7 @@ START = {"latitude": 30.2741, "longitude": 120.1551, "accuracy": 10}
 
 
 def photo_taken_at(path: Path, lat: float, lng: float) -> Path:
-    """A camera's JPEG whose EXIF puts it at (lat, lng) (as tests/api/test_field.py's jpeg_taken_at)."""
+    """A camera's JPEG whose EXIF puts it at (lat, lng) (as tests/api/test_inspectors.py's jpeg_taken_at)."""
 
     def dms(value: float) -> tuple[float, float, float]:
         degrees = int(value)
