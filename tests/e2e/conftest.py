@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import (
@@ -255,3 +256,27 @@ def answer_open_roll_calls(page: Page, where: dict[str, float]) -> None:
             f"/api/v1/field/roll-calls/{call['id']}/answer", headers=headers, data={"location": where}
         )
         assert answered.ok, answered.text()
+
+
+def handled_case(page: Page, description: str, location: dict[str, float] | None = None) -> dict[str, Any]:
+    """A citizen's report taken by the desk up to handled (已处置), awaiting its 核查."""
+    page.goto("/")
+    case = report_through_api(
+        page, phone_token(page), description, **({"location": location} if location else {})
+    )
+    headers = api_login(page, "supervisor", "supervisor-demo")
+    version = 1
+    for step in (
+        {"action": "accept"},
+        {"action": "dispatch", "department_code": "SZ-MUNI"},
+        {"action": "start"},
+        {"action": "handle", "public_message": "已修复"},
+    ):
+        answer = page.request.post(
+            f"/api/v1/staff/cases/{case['id']}/actions",
+            headers=headers,
+            data={**step, "expected_version": version},
+        )
+        assert answer.status == 200, answer.text()
+        version = answer.json()["summary"]["version"]
+    return case

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.a11y import axe_violations, tab_stops
-from tests.e2e.conftest import PHONE, Server, api_login, api_token
-from tests.e2e.test_field import check_task_for_inspector, handled_case
+from tests.e2e.conftest import PHONE, Server, api_login, api_token, handled_case
+from tests.e2e.test_field import check_task_for_inspector
 
 pytestmark = pytest.mark.e2e
 

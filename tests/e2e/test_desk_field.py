@@ -21,6 +21,7 @@ from tests.e2e.conftest import (
     answer_open_roll_calls,
     api_login,
     desk_sign_in,
+    handled_case,
     phone_token,
     report_through_api,
 )
@@ -83,27 +84,6 @@ def inspector_on_shift(page: Page) -> Iterator[tuple[dict[str, str], dict]]:
             data={"location": {"lat": lat + 0.001, "lng": lng + 0.001, "accuracy_m": 8}},
         )
         assert ended.ok, ended.text()
-
-
-def handled_case(page: Page, description: str) -> dict:
-    """A citizen's report taken by the desk up to handled (已处置), waiting for its 核查."""
-    case = report_through_api(page, phone_token(page), description, location=CASE_POINT)
-    headers = api_login(page, "supervisor", "supervisor-demo")
-    version = 1
-    for step in (
-        {"action": "accept"},
-        {"action": "dispatch", "department_code": "SZ-MUNI"},
-        {"action": "start"},
-        {"action": "handle", "public_message": "已修复"},
-    ):
-        answer = page.request.post(
-            f"/api/v1/staff/cases/{case['id']}/actions",
-            headers=headers,
-            data={**step, "expected_version": version},
-        )
-        assert answer.status == 200, answer.text()
-        version = answer.json()["summary"]["version"]
-    return case
 
 
 def test_the_desk_follows_an_inspector_on_shift_and_sends_tasks(
@@ -177,7 +157,7 @@ def test_the_desk_follows_an_inspector_on_shift_and_sends_tasks(
     assert verify["kind"] == "verify" and verify["status"] == "open"
 
     # 派核查 of a handled case, to the inspector chosen in the picker.
-    handled = handled_case(page, "人行道护栏倒了一段")
+    handled = handled_case(page, "人行道护栏倒了一段", CASE_POINT)
     desk.goto(f"/staff/cases/{handled['id']}")
     expect(desk.locator("[data-test=case-status]")).to_have_text("待核查")
     desk.locator("[data-test=send-task][data-kind=check]").click()

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import Server, api_login, phone_token, report_through_api
+from tests.e2e.conftest import Server, api_login, handled_case
 from tests.e2e.test_report import wait_for_service_worker
 
 pytestmark = pytest.mark.e2e
@@ -217,28 +217,6 @@ def test_a_self_handled_report_needs_after_photos_and_lands_as_handled(
     found = next(item for item in mine if item["description"] == "井盖翘起，已当场复位")
     assert found["self_handled"] is True
     assert found["status"] == "handled"
-
-
-def handled_case(page: Page, description: str) -> dict:
-    """A citizen's report taken by the desk up to handled (已处置), awaiting its 核查."""
-    page.goto("/")
-    case = report_through_api(page, phone_token(page), description)
-    headers = api_login(page, "supervisor", "supervisor-demo")
-    version = 1
-    for step in (
-        {"action": "accept"},
-        {"action": "dispatch", "department_code": "SZ-MUNI"},
-        {"action": "start"},
-        {"action": "handle", "public_message": "已修复"},
-    ):
-        answer = page.request.post(
-            f"/api/v1/staff/cases/{case['id']}/actions",
-            headers=headers,
-            data={**step, "expected_version": version},
-        )
-        assert answer.status == 200, answer.text()
-        version = answer.json()["summary"]["version"]
-    return case
 
 
 def check_task_for_inspector(page: Page, case_id: str) -> dict:

@@ -17,11 +17,10 @@ from playwright.sync_api import BrowserContext, Page, Request, expect
 
 from tests.api.test_voice_notes import recording
 from tests.e2e.a11y import axe_violations
-from tests.e2e.conftest import Server, answer_open_roll_calls, api_login, desk_sign_in
+from tests.e2e.conftest import Server, answer_open_roll_calls, api_login, desk_sign_in, handled_case
 from tests.e2e.test_field import (
     SAMPLE,
     START,
-    handled_case,
     on_shift,
     open_shift,
     sign_in,
