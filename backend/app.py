@@ -30,7 +30,7 @@ from backend.errors import EXCEPTION_HANDLERS
 from backend.field.routes import FieldController, StaffFieldController, VoiceNoteController
 from backend.health import health
 from backend.logs import configure_logging
-from backend.notify.routes import staff_stream
+from backend.notify.routes import NotificationController, PushController, staff_stream
 from backend.pwa import ConfigController, app_shell, robots
 from backend.replies.routes import ReplyTemplateAdminController
 from backend.routing.routes import RoutingAdminController
@@ -100,6 +100,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FieldController,
             StaffFieldController,
             staff_stream,
+            PushController,
+            NotificationController,
             DepartmentController,
             DepartmentAdminController,
             RoutingAdminController,

@@ -1,5 +1,5 @@
 """`python -m backend COMMAND`: serve, worker, migrate, seed-demo, create-user, import-grids,
-load-categories, load-departments, load-routing, outbox replay --dead, coordination-sim."""
+load-categories, load-departments, load-routing, outbox replay --dead, coordination-sim, vapid-keys."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.notify.vapid import new_private_key, public_key_of
 from backend.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands.add_parser("worker", help="run the maintenance jobs until stopped (safe to run several)")
     commands.add_parser("migrate", help="bring the database schema up to date (Alembic)")
+    commands.add_parser("vapid-keys", help="print a new Web Push (VAPID) key pair as settings")
     commands.add_parser("seed-demo", help="load demo categories, grids, users and requests (idempotent)")
     user = commands.add_parser("create-user", help="create or update a staff or inspector account")
     user.add_argument("--username", required=True)
@@ -68,6 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     sim.add_argument("--seed", type=int, help="the same faults in the same places, run after run")
     args = parser.parse_args(argv)
 
+    if args.command == "vapid-keys":
+        # Before load_settings: it would make a key in the data dir that nobody asked for.
+        private = new_private_key()
+        print(f"CITY_VAPID_PRIVATE_KEY={private}")
+        print(f"CITY_VAPID_PUBLIC_KEY={public_key_of(private)}")
+        return 0
     settings = load_settings()
     if args.command == "serve":
         return _serve(settings, args.demo_platform, args.demo_platform_delay)

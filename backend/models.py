@@ -17,7 +17,15 @@ from backend.field.models import (
     TrackPoint,
     VoiceNote,
 )
-from backend.notify.models import LiveEvent
+from backend.notify.models import (
+    LiveEvent,
+    Notification,
+    NotificationPreference,
+    NotifyEvent,
+    PushDelivery,
+    PushSubscription,
+    SmsOutcome,
+)
 from backend.quotas.models import QuotaHit
 from backend.replies.models import ReplyTemplate
 from backend.routing.models import RoutingRule
@@ -36,16 +44,22 @@ __all__ = [
     "Grid",
     "GridAssignment",
     "LiveEvent",
+    "Notification",
+    "NotificationPreference",
+    "NotifyEvent",
     "OtpChallenge",
     "OutboxEvent",
     "Photo",
     "PositionCheck",
+    "PushDelivery",
+    "PushSubscription",
     "QuotaHit",
     "ReplyDeadline",
     "ReplyTemplate",
     "RollCall",
     "RoutingRule",
     "Shift",
+    "SmsOutcome",
     "Task",
     "TimelineEntry",
     "TrackBatch",

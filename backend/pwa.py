@@ -56,7 +56,6 @@ class ServiceArea(msgspec.Struct, frozen=True):
 class ClientConfig(msgspec.Struct, frozen=True):
     map: MapConfig
     service_area: ServiceArea | None
-    vapid_public_key: str | None = None
 
 
 class ConfigController(Controller):

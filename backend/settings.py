@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 import msgspec
+
+from backend.notify.vapid import new_private_key, public_key_of
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,6 +115,38 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     outbox_delivered_kept_days: int = 30
     live_events_kept_days: int = 7
 
+    # Web Push (VAPID, RFC 8292). Empty: read (or create on first start) the file vapid_private_key in
+    # the data dir. `python -m backend vapid-keys` prints a new pair; the public key is always derived.
+    vapid_private_key: str = ""
+    vapid_public_key: str = ""
+    # Whom a push service may write to about our messages (mailto: or https:).
+    vapid_subject: str = "mailto:city-service@example.org"
+    # Subscriptions whose endpoint is loopback or private are refused unless this is on (tests, development).
+    push_allow_private: bool = False
+    push_timeout_seconds: float = 10.0
+    # Pushes a worker has in flight at once, and to any one push service (a slow one keeps the rest).
+    push_concurrency: int = 64
+    push_per_service: int = 16
+    push_batch_size: int = 200
+    push_poll_seconds: float = 1.0
+    # Retries on 429, 5xx and no answer: base * 2^(attempt-1) up to the cap, or the service's
+    # Retry-After when longer; given up after the last attempt.
+    push_retry_base_seconds: float = 5.0
+    push_retry_cap_seconds: float = 3600.0
+    push_max_attempts: int = 10
+    # How long a push service keeps a message for a phone that is off (TTL): case news for a day,
+    # tasks for their working hours, a roll call for minutes.
+    push_ttl_case_seconds: int = 86400
+    push_ttl_task_seconds: int = 4 * 3600
+    push_ttl_roll_call_seconds: int = 600
+    # SMS for a final outcome when no push reached a phone-signed-in reporter: first looked at after the
+    # wait, sent at the latest after the longest wait even if a push is still being retried.
+    sms_outcome_wait_seconds: float = 60.0
+    sms_outcome_max_wait_seconds: float = 1800.0
+    sms_outcome_per_phone_per_day: int = 5
+    # Inbox messages are kept this long (days).
+    notifications_kept_days: int = 365
+
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
@@ -145,6 +180,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return frozenset(p.strip() for p in self.trusted_proxies.split(",") if p.strip())
 
 
+def _new_secret() -> str:
+    return secrets.token_urlsafe(48)
+
+
 def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
     """Settings from CITY_<FIELD> variables; `overrides` win (tests use them)."""
     env = os.environ if environ is None else environ
@@ -158,7 +197,13 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if not settings.secret_key:
         settings = msgspec.structs.replace(settings, secret_key=_stored_secret(settings.data_dir))
-    return settings
+    private = settings.vapid_private_key or _stored_secret(
+        settings.data_dir, "vapid_private_key", new_private_key
+    )
+    public = public_key_of(private)
+    if settings.vapid_public_key and settings.vapid_public_key != public:
+        raise ValueError("CITY_VAPID_PUBLIC_KEY is not the public half of CITY_VAPID_PRIVATE_KEY")
+    return msgspec.structs.replace(settings, vapid_private_key=private, vapid_public_key=public)
 
 
 def _decode(type_: type, value: object) -> object:
@@ -167,15 +212,20 @@ def _decode(type_: type, value: object) -> object:
     raise NotImplementedError(type_)
 
 
-def _stored_secret(data_dir: Path) -> str:
-    path = data_dir / "secret_key"
+def _stored_secret(data_dir: Path, name: str = "secret_key", make: Callable[[], str] = _new_secret) -> str:
+    """A secret kept in a file of the data dir, made on first start. Written whole under a temporary
+    name and then linked into place: two processes starting at once agree on one, and neither reads
+    a half-written file."""
+    path = data_dir / name
     if not path.exists():
-        # O_EXCL: two processes starting at once agree on one key.
+        temporary = data_dir / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(make())
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(temporary, path)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_urlsafe(48))
+        finally:
+            temporary.unlink()
     return path.read_text().strip()

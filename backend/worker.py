@@ -1,6 +1,7 @@
 """The worker: delivering the outbox to the command-coordination platform (when one is configured),
-applying the platform's callbacks that waited for a step taken on the desk, and maintenance jobs:
-removing orphan photos and pruning ledgers that only matter for a while.
+applying the platform's callbacks that waited for a step taken on the desk, telling people (inbox,
+Web Push, SMS for the outcome, overdue tasks), and maintenance jobs: removing orphan photos and
+pruning ledgers that only matter for a while.
 
 Every job is safe to run in several workers at once (each deletes only rows that still qualify,
 in its own transaction), so the city may run `python -m backend worker` on as many machines as it
@@ -16,11 +17,17 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.accounts.service import prune_sessions
+from backend.accounts.sms import SmsSender, make_sms_sender
 from backend.catalog.lookup import CatalogCache
 from backend.coordination.callbacks import apply_all_waiting
 from backend.coordination.delivery import deliver_forever, prune_delivered
 from backend.db import utcnow
+from backend.field.tasks import announce_overdue
+from backend.notify.fanout import fan_out
 from backend.notify.feed import prune_live_events
+from backend.notify.sending import push_forever
+from backend.notify.service import prune_notifications
+from backend.notify.sms_outcome import send_due
 from backend.quotas.service import prune as prune_quota_hits
 from backend.settings import Settings
 from backend.uploads.service import remove_orphans
@@ -41,13 +48,22 @@ async def maintain(
         await prune_sessions(session, now)
         await prune_live_events(session, now - timedelta(days=settings.live_events_kept_days))
         await prune_delivered(session, now - timedelta(days=settings.outbox_delivered_kept_days))
+        await prune_notifications(
+            session,
+            now - timedelta(days=settings.notifications_kept_days),
+            now - timedelta(days=settings.outbox_delivered_kept_days),
+        )
 
 
 async def run_forever(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], store: ObjectStore
 ) -> None:
     """Delivery (standalone without a platform: none) beside the maintenance loop."""
-    loops = [_maintain_forever(settings, sessions, store)]
+    loops = [
+        _maintain_forever(settings, sessions, store),
+        _notify_forever(settings, sessions),
+        push_forever(settings, sessions),
+    ]
     if settings.coordination_url:
         loops.append(deliver_forever(settings, sessions))
         loops.append(_apply_waiting_forever(settings, sessions))
@@ -75,3 +91,28 @@ async def _apply_waiting_forever(settings: Settings, sessions: async_sessionmake
         except Exception:  # as for maintenance: the next round comes as planned
             log.exception("waiting_callbacks_failed")
         await asyncio.sleep(settings.coordination_waiting_retry_seconds)
+
+
+async def _notify_forever(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Overdue tasks announced, notify events fanned out (until none is left), SMS outcomes sent."""
+    catalogs = CatalogCache(settings.catalog_ttl_seconds)
+    sms = make_sms_sender(settings)
+    while True:
+        try:
+            await notify_round(settings, sessions, catalogs, sms)
+        except Exception:  # as for maintenance: the next round comes as planned
+            log.exception("notify_round_failed")
+        await asyncio.sleep(settings.push_poll_seconds)
+
+
+async def notify_round(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], catalogs: CatalogCache, sms: SmsSender
+) -> None:
+    async with sessions() as session, session.begin():
+        await announce_overdue(session, utcnow())
+    while True:
+        async with sessions() as session, session.begin():
+            catalog = await catalogs.snapshot(session)
+            if not await fan_out(session, settings, catalog, utcnow()):
+                break
+    await send_due(settings, sessions, sms)

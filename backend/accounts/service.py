@@ -24,6 +24,7 @@ from backend.db import utcnow
 from backend.digests import keyed_digest
 from backend.errors import ApiError
 from backend.i18n import translate
+from backend.notify.models import Notification, PushSubscription
 from backend.quotas import service as quotas
 from backend.settings import Settings
 from backend.uploads.models import Photo
@@ -199,7 +200,8 @@ async def verify_otp(
 
 
 async def _adopt_device(session: AsyncSession, device: Principal, citizen: User) -> int:
-    """The anonymous device's requests, photos and follows now belong to the verified citizen."""
+    """The anonymous device's requests, photos, follows, inbox and push subscriptions now belong to the
+    verified citizen."""
     result = await session.execute(
         update(Case).where(Case.reporter_id == device.user_id).values(reporter_id=citizen.id)
     )
@@ -211,6 +213,13 @@ async def _adopt_device(session: AsyncSession, device: Principal, citizen: User)
     await session.execute(
         update(CaseFollower).where(CaseFollower.user_id == device.user_id).values(user_id=citizen.id)
     )
+    # A message both had (one reported, the other followed) stays once.
+    both = select(Notification.event_id).where(Notification.user_id == citizen.id)
+    await session.execute(
+        delete(Notification).where(Notification.user_id == device.user_id, Notification.event_id.in_(both))
+    )
+    for owned in (Notification, PushSubscription):
+        await session.execute(update(owned).where(owned.user_id == device.user_id).values(user_id=citizen.id))
     await session.execute(update(User).where(User.id == device.user_id).values(merged_into_id=citizen.id))
     return result.rowcount or 0
 

@@ -42,6 +42,7 @@ from backend.coordination.models import OutboxEvent
 from backend.db import Base, new_id
 from backend.departments.models import Department
 from backend.errors import ApiError
+from backend.notify.events import case_event
 from backend.notify.models import LiveEvent
 from backend.uploads.models import Photo
 from backend.uploads.service import claim_photos
@@ -154,6 +155,7 @@ async def _record(
     at: datetime,
     photo_ids: list[str],
     texts: Texts = None,
+    audience: list[uuid.UUID] | None = None,
 ) -> TimelineEntry:
     public_message, internal_note = texts or (None, None)
     entry = TimelineEntry(
@@ -190,6 +192,9 @@ async def _record(
         session,
         LiveEvent(event_type=event_type, case_id=case.id, payload=live_summary(case, action), occurred_at=at),
     )
+    notice = case_event(case, event_type, at, actor.user_id, public_message, audience)
+    if notice is not None:
+        await _insert(session, notice)
     return entry
 
 
@@ -261,6 +266,8 @@ async def act(
     if not step.applies_to(case):
         raise ApiError(409, "action_not_for_type", action=action, type=case.request_type)
 
+    # Who hears of a merge: the duplicate's people, before they move to the original.
+    audience = await _people(session, case) if isinstance(body, Merge) else None
     photo_ids = await _apply(session, case, actor, body, context)
     case.status = step.target
     case.version += 1
@@ -268,7 +275,12 @@ async def act(
     await session.flush()
     # An empty box is no message.
     texts = (body.public_message or None, body.internal_note or None)
-    return await _record(session, case, action, actor, role, context.at, photo_ids, texts)
+    return await _record(session, case, action, actor, role, context.at, photo_ids, texts, audience)
+
+
+async def _people(session: AsyncSession, case: Case) -> list[uuid.UUID]:
+    followers = await session.scalars(select(CaseFollower.user_id).where(CaseFollower.case_id == case.id))
+    return [case.reporter_id, *followers]
 
 
 async def _apply(

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Category, Grid, ReplyDeadline
+from backend.errors import ApiError
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,15 @@ class CatalogSnapshot:
     def active_category(self, code: str) -> CategoryRef | None:
         category = self.categories.get(code)
         return category if category is not None and category.active else None
+
+    def known_grids(self, codes: list[str]) -> list[str]:
+        """The codes, each once and sorted; 422 `unknown_grid` naming the first that is no grid."""
+        known = {grid.code for grid in self.grids}
+        unique = sorted(set(codes))
+        unknown = [code for code in unique if code not in known]
+        if unknown:
+            raise ApiError(422, "unknown_grid", code=unknown[0])
+        return unique
 
     def grid_at(self, lat: float, lng: float) -> GridRef | None:
         """The unit grid containing the point; on a shared edge the lowest code wins, so it is stable."""

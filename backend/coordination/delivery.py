@@ -42,6 +42,7 @@ from backend.coordination.schemas import (
 )
 from backend.coordination.signing import signature
 from backend.db import utcnow
+from backend.retries import backoff_seconds
 from backend.settings import Settings
 from backend.uploads.models import Photo
 from backend.uploads.service import display_url
@@ -250,10 +251,7 @@ async def ensure_stream(jetstream: JetStreamContext, name: str, prefix: str) -> 
 
 
 def retry_delay(settings: Settings, attempts: int) -> float:
-    """Exponential backoff with jitter: between half and all of base * 2^(attempts-1), at most the cap,
-    so that workers that failed together do not all come back together."""
-    ceiling = min(settings.outbox_retry_cap_seconds, settings.outbox_retry_base_seconds * 2 ** (attempts - 1))
-    return random.uniform(ceiling / 2, ceiling)
+    return backoff_seconds(settings.outbox_retry_base_seconds, settings.outbox_retry_cap_seconds, attempts)
 
 
 # Settling is conditional on the lease: a claim that lapsed and was taken by another worker is that

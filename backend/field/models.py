@@ -118,6 +118,8 @@ class Task(Base):
     client_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
     result_lat: Mapped[float | None]
     result_lng: Mapped[float | None]
+    # When the inspector was told it is overdue: once, by whichever worker got there first.
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class RollCall(Base):

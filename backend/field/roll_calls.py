@@ -19,6 +19,7 @@ from backend.errors import ApiError
 from backend.field.models import RollCall, Shift
 from backend.field.schemas import RollCallAnswerIn, RollCallList, RollCallOut
 from backend.field.shifts import touch_last_position
+from backend.notify.events import ROLL_CALL, inspector_event
 from backend.uploads.models import Photo
 from backend.uploads.service import display_url
 
@@ -41,6 +42,7 @@ async def call(session: AsyncSession, principal: Principal, inspector_id: uuid.U
             asked_at=utcnow(),
         )
         session.add(row)
+        session.add(inspector_event(ROLL_CALL, inspector_id, row.id, row.asked_at))
         await session.flush()
         return (await _outs(session, select(RollCall).where(RollCall.id == row.id)))[0]
 

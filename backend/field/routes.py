@@ -14,12 +14,12 @@ from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.tokens import Principal
+from backend.catalog.dependencies import CATALOG_DEPENDENCIES
 from backend.catalog.lookup import CatalogSnapshot
 from backend.deps import client_address
 from backend.edge.caching import NO_STORE
 from backend.errors import ApiError
 from backend.field import reports, roll_calls, shifts, staff, tasks, voice
-from backend.field.dependencies import FIELD_DEPENDENCIES
 from backend.field.schemas import (
     CoverageOut,
     FieldReportIn,
@@ -56,7 +56,7 @@ class FieldController(Controller):
     path = "/api/v1/field"
     tags = ["field"]
     cache_control = NO_STORE
-    dependencies = FIELD_DEPENDENCIES
+    dependencies = CATALOG_DEPENDENCIES
 
     @get("/grids", summary="My responsible grids (责任网格), with their outlines")
     async def grids(
@@ -193,7 +193,7 @@ class StaffFieldController(Controller):
     path = "/api/v1/staff"
     tags = ["staff"]
     cache_control = NO_STORE
-    dependencies = FIELD_DEPENDENCIES
+    dependencies = CATALOG_DEPENDENCIES
 
     @get("/inspectors", summary="Inspectors: on shift or not, last position and its age, grids, open tasks")
     async def inspectors(

@@ -118,11 +118,7 @@ async def assign_grids(
 ) -> list[str]:
     """Replace the inspector's responsible grids with the list given (audited)."""
     require_role(principal, *ASSIGNING)
-    codes = sorted(set(body.grid_codes))
-    known = {g.code for g in catalog.grids}
-    unknown = [c for c in codes if c not in known]
-    if unknown:
-        raise ApiError(422, "unknown_grid", code=unknown[0])
+    codes = catalog.known_grids(body.grid_codes)
     async with session.begin():
         user = await session.get(User, inspector_id)
         if user is None or "inspector" not in user.roles:

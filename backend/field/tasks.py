@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,7 @@ from backend.field import plausibility
 from backend.field.models import GridAssignment, Shift, Task
 from backend.field.schemas import TaskAssignIn, TaskCase, TaskList, TaskOut, TaskPhoto, TaskResultIn
 from backend.i18n import translate
+from backend.notify.events import TASK_ASSIGNED, TASK_OVERDUE, inspector_event
 from backend.notify.models import LiveEvent
 from backend.settings import Settings
 from backend.uploads.models import Photo
@@ -76,6 +77,7 @@ async def assign(
             session.add(task)
             await session.flush()
             _announce(session, task, case, "task.assigned")
+            session.add(inspector_event(TASK_ASSIGNED, inspector_id, task.id, now, case, task.kind))
             return (await _outs(session, catalog, [task], locale, now))[0]
     except IntegrityError:
         raise ApiError(409, "task_open", kind=body.kind) from None
@@ -199,6 +201,25 @@ def _announce(session: AsyncSession, task: Task, case: Case, event_type: str) ->
             occurred_at=task.completed_at or task.assigned_at,
         )
     )
+
+
+async def announce_overdue(session: AsyncSession, now: datetime) -> int:
+    """Tell each inspector once of each open task past its due time. The UPDATE claims the tasks, so
+    two workers running this at once tell nobody twice."""
+    claimed = (
+        await session.execute(
+            update(Task)
+            .where(Task.status == "open", Task.due_at < now, Task.overdue_notified_at.is_(None))
+            .values(overdue_notified_at=now)
+            .returning(Task.id, Task.inspector_id, Task.case_id, Task.kind)
+        )
+    ).all()
+    cases = {
+        c.id: c for c in await session.scalars(select(Case).where(Case.id.in_({r.case_id for r in claimed})))
+    }
+    for task_id, inspector_id, case_id, kind in claimed:
+        session.add(inspector_event(TASK_OVERDUE, inspector_id, task_id, now, cases[case_id], kind))
+    return len(claimed)
 
 
 async def my_tasks(

@@ -1,4 +1,4 @@
-"""What the field part's handlers share beyond the app's own dependencies: the catalog snapshot."""
+"""The catalog snapshot as a dependency, for the parts whose handlers need it."""
 
 from __future__ import annotations
 
@@ -14,4 +14,4 @@ async def provide_catalog(state: State, db_session: NamedDependency[AsyncSession
     return snapshot
 
 
-FIELD_DEPENDENCIES = {"catalog": Provide(provide_catalog)}
+CATALOG_DEPENDENCIES = {"catalog": Provide(provide_catalog)}
