@@ -43,8 +43,9 @@ function visibleFocus(): Plugin {
 const ROOT = fileURLToPath(new URL('.', import.meta.url))
 const CATALOGS = resolve(ROOT, '../i18n')
 // What the citizen app shows of a catalog (virtual:catalog/<locale>): not the desk's texts, nor the
-// server's error messages, which come translated in its answers.
-const CITIZEN_SECTIONS = ['app', 'ui', 'request_type', 'category_kind']
+// server's error messages, which come translated in its answers. The inbox and push notifications are
+// every face's, the citizen's included.
+const CITIZEN_SECTIONS = ['app', 'ui', 'request_type', 'category_kind', 'inbox', 'push']
 const CATALOG_ID = /^virtual:catalog\/(zh-CN|en)$/
 
 function citizenCatalog(): Plugin {
@@ -80,6 +81,18 @@ function fieldCatalog(): Plugin {
       const catalog = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
       const part = Object.fromEntries(FIELD_SECTIONS.map((section) => [section, catalog[section]]))
       return `export default ${JSON.stringify(part)}`
+    },
+  }
+}
+
+// The badge of a notification (src/sw.ts): Android draws only its alpha, small in the status bar, so a
+// white silhouette of the icon's pin. Emitted beside the icons, whose folder (media/icons) is not this app's.
+function notificationBadge(): Plugin {
+  return {
+    name: 'city:notification-badge',
+    generateBundle() {
+      const source = readFileSync(resolve(ROOT, 'src/assets/badge-96.png'))
+      this.emitFile({ type: 'asset', fileName: 'badge-96.png', source })
     },
   }
 }
@@ -190,6 +203,7 @@ export default defineConfig({
     visibleFocus(),
     citizenCatalog(),
     fieldCatalog(),
+    notificationBadge(),
     vue(),
     VitePWA({
       registerType: 'autoUpdate',

@@ -6,6 +6,7 @@ import './elders'
 import { i18n, showLocale, startLocale } from './i18n'
 import { activateWithKeys } from './keyboard'
 import { router } from './router'
+import { followServiceWorker } from './swBridge'
 
 // The page's lang follows ours; Vant's own texts too, once the app has been in English (Vant starts
 // in Chinese: nothing to load until then).
@@ -16,6 +17,8 @@ watch(i18n.global.locale, (locale) => {
   if (vantFollows) void import('./vantLocale').then(({ useVantLocale }) => useVantLocale(locale))
 })
 activateWithKeys()
+// A tap on a notification routes the open app; a shown one refreshes the unread counts.
+followServiceWorker(router)
 // The outbox (IndexedDB) is not part of the first screen's script: it starts sending right after.
 void showLocale(startLocale)
   .catch(() => undefined)

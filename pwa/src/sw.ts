@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
-// The service worker: the precached app shell, some cached GETs for offline reading, and Background Sync
-// that sends the outbox when the connection returns, even after the app was closed.
+// The service worker: the precached app shell, some cached GETs for offline reading, Background Sync
+// that sends the outbox when the connection returns, even after the app was closed, and Web Push.
 import { clientsClaim } from 'workbox-core'
 import { ExpirationPlugin } from 'workbox-expiration'
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching'
@@ -19,10 +19,15 @@ import {
 import { fetchTransport } from './outbox/http'
 import { flush } from './outbox/sender'
 import { OutboxStore } from './outbox/store'
+import { fetchVapidKey, openNotification, type PushScope, showPush, type WorkerMessage } from './pushWorker'
 
 declare const self: ServiceWorkerGlobalScope
 interface SyncEvent extends ExtendableEvent {
   readonly tag: string
+}
+interface PushSubscriptionChangeEvent extends ExtendableEvent {
+  readonly oldSubscription: PushSubscription | null
+  readonly newSubscription: PushSubscription | null
 }
 
 self.skipWaiting()
@@ -97,4 +102,53 @@ async function sendOutbox(): Promise<void> {
 self.addEventListener('sync', (event) => {
   const sync = event as SyncEvent
   if (sync.tag === 'outbox') sync.waitUntil(sendOutbox())
+})
+
+// Web Push (src/pushWorker.ts does the work).
+const pushScope: PushScope = {
+  origin: self.location.origin,
+  showNotification: (title, options) => self.registration.showNotification(title, options),
+  windows: () => self.clients.matchAll({ type: 'window', includeUncontrolled: true }),
+  openWindow: (url) => self.clients.openWindow(url),
+}
+
+/** The browser keeps the worker alive until `work` is done. A synthetic event (a test dispatches one)
+ * cannot be waited for and throws: the work goes on all the same. */
+function keepAlive(event: ExtendableEvent, work: Promise<unknown>): void {
+  try {
+    event.waitUntil(work)
+  } catch {
+    work.catch(() => undefined)
+  }
+}
+
+function pushData(event: PushEvent): unknown {
+  try {
+    return event.data?.json() ?? null
+  } catch {
+    return null // not JSON: shown with the app's name, as a message without a title
+  }
+}
+
+self.addEventListener('push', (event) => keepAlive(event, showPush(pushScope, pushData(event))))
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close()
+  keepAlive(event, openNotification(pushScope, event.notification.data))
+})
+
+/** The push service renewed or dropped the subscription: subscribe again with the same key, and let
+ * an open window tell the server (only the page holds the tokens; a page that opens later does it at
+ * its start: src/push.ts, syncPush). */
+async function renewSubscription(change: PushSubscriptionChangeEvent): Promise<void> {
+  if (!change.newSubscription) {
+    const applicationServerKey = change.oldSubscription?.options.applicationServerKey ?? (await fetchVapidKey())
+    if (applicationServerKey) await self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey })
+  }
+  const renewed: WorkerMessage = { type: 'subscription' }
+  for (const client of await self.clients.matchAll({ type: 'window' })) client.postMessage(renewed)
+}
+
+self.addEventListener('pushsubscriptionchange', (event) => {
+  keepAlive(event as ExtendableEvent, renewSubscription(event as PushSubscriptionChangeEvent))
 })
