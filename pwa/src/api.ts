@@ -81,5 +81,6 @@ export async function call<T>(
     }
     throw error
   }
-  return (await response.json()) as T
+  // No content (a DELETE, say): nothing to parse.
+  return (response.status === 204 ? undefined : await response.json()) as T
 }

@@ -15,6 +15,8 @@ export const router = createRouter({
       props: true,
     },
     { path: '/login', name: 'login', component: () => import('./views/LoginView.vue') },
+    { path: '/inbox', name: 'inbox', component: () => import('./views/InboxView.vue') },
+    { path: '/settings', name: 'settings', component: () => import('./views/SettingsView.vue') },
     // The inspectors' field app (城管通): its own chrome, its own session, loaded only by inspectors.
     {
       path: '/field/login',
@@ -32,6 +34,8 @@ export const router = createRouter({
         { path: 'report', name: 'field-report', component: () => import('./field/ReportView.vue') },
         { path: 'shift', name: 'field-shift', component: () => import('./field/ShiftView.vue') },
         { path: 'history', name: 'field-history', component: () => import('./field/HistoryView.vue') },
+        { path: 'inbox', name: 'field-inbox', component: () => import('./field/InboxView.vue') },
+        { path: 'settings', name: 'field-settings', component: () => import('./field/SettingsView.vue') },
       ],
     },
     // The staff desk: its own chrome, its own session, loaded only by those who go there.
@@ -52,6 +56,8 @@ export const router = createRouter({
         { path: 'dashboard', name: 'staff-dashboard', component: () => import('./staff/DashboardView.vue') },
         { path: 'inspectors', name: 'staff-inspectors', component: () => import('./staff/InspectorsView.vue') },
         { path: 'tasks', name: 'staff-tasks', component: () => import('./staff/TasksView.vue') },
+        { path: 'inbox', name: 'staff-inbox', component: () => import('./staff/InboxView.vue') },
+        { path: 'settings', name: 'staff-settings', component: () => import('./staff/SettingsView.vue') },
         {
           path: 'admin/templates',
           name: 'staff-admin-templates',

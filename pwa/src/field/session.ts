@@ -2,6 +2,7 @@
 // citizen token and the desk's, and the calls made with it.
 import { ApiError, call, problemOf } from '../api'
 import { currentLocale } from '../i18n'
+import type { NoticeClient } from '../notices'
 import { revoke } from '../signout'
 
 const TOKEN_KEY = 'city.field_token'
@@ -82,6 +83,9 @@ function expireOn401(error: unknown): never {
 export async function fieldCall<T>(method: string, path: string, body?: unknown): Promise<T> {
   return call<T>(method, path, body, false, bearer()).catch(expireOn401)
 }
+
+/** The inbox and push notifications under the inspector's session. */
+export const fieldNotices: NoticeClient = { face: 'field', call: fieldCall }
 
 /** A raw answer under the inspector's session (problem+json turned into an ApiError). */
 export async function fieldFetch(path: string, init: RequestInit = {}): Promise<Response> {

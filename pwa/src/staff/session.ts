@@ -1,6 +1,7 @@
 // The staff session: its own token (a shared desk computer is not a citizen's phone), and calls made with it.
 import { ApiError, call, problemOf } from '../api'
 import { currentLocale } from '../i18n'
+import type { NoticeClient } from '../notices'
 import { clearApiCaches, revoke } from '../signout'
 
 const TOKEN_KEY = 'city.staff_token'
@@ -85,6 +86,9 @@ export async function staffCall<T>(method: string, path: string, body?: unknown,
   if (!auth) return call<T>(method, path, body, false)
   return call<T>(method, path, body, false, bearer()).catch(expireOn401)
 }
+
+/** The inbox and push notifications under the staff session. */
+export const staffNotices: NoticeClient = { face: 'staff', call: (method, path, body) => staffCall(method, path, body) }
 
 /** A query string from a filter object: empty values left out, lists repeated. */
 export function query(params: Record<string, string | string[] | boolean | number | null | undefined>): string {

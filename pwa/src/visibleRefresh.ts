@@ -1,4 +1,4 @@
-// A desk page that refreshes itself: every `everyMs` while the tab is shown, at once when it is shown
+// A screen that refreshes itself: every `everyMs` while the tab is shown, at once when it is shown
 // again, and never while hidden (a hidden tab asks the server nothing).
 import { onMounted, onUnmounted } from 'vue'
 
