@@ -125,8 +125,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     push_allow_private: bool = False
     push_timeout_seconds: float = 10.0
     # Pushes a worker has in flight at once, and to any one push service (a slow one keeps the rest).
-    push_concurrency: int = 64
-    push_per_service: int = 16
+    push_concurrency: int = 128
+    push_per_service: int = 64
     push_batch_size: int = 200
     push_poll_seconds: float = 1.0
     # Retries on 429, 5xx and no answer: base * 2^(attempt-1) up to the cap, or the service's

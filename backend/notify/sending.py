@@ -9,6 +9,7 @@ so several workers may run this at once and a worker that died gives its claim b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import uuid
 from collections import Counter
@@ -82,48 +83,56 @@ async def claim(
     if not ids:
         return lease, []
     rows = await session.execute(
-        select(PushDelivery, PushSubscription, Notification)
+        select(
+            PushDelivery.id,
+            PushDelivery.attempts,
+            PushDelivery.ttl_seconds,
+            PushDelivery.urgency,
+            PushSubscription.id.label("subscription_id"),
+            PushSubscription.endpoint,
+            PushSubscription.origin,
+            PushSubscription.p256dh,
+            PushSubscription.auth,
+            PushSubscription.language,
+            Notification.id.label("notification_id"),
+            Notification.kind,
+            Notification.audience,
+            Notification.params,
+            Notification.case_id,
+            Notification.task_id,
+        )
         .join(PushSubscription, PushSubscription.id == PushDelivery.subscription_id)
         .join(Notification, Notification.id == PushDelivery.notification_id)
         .where(PushDelivery.id.in_(ids))
     )
-    return lease, [
-        _due(delivery, subscription, notification) for delivery, subscription, notification in rows
-    ]
+    return lease, [_due(row) for row in rows]
 
 
-def _due(delivery: PushDelivery, subscription: PushSubscription, notification: Notification) -> Due:
-    text = render(
-        notification.kind,
-        notification.audience,
-        notification.params,
-        notification.case_id,
-        notification.task_id,
-        subscription.language,
-    )
+def _due(row: Any) -> Due:
+    text = render(row.kind, row.audience, row.params, row.case_id, row.task_id, row.language)
     # What the service worker shows and opens; nothing personal (no name, phone, address or description).
     payload = {
-        "id": str(notification.id),
-        "kind": notification.kind,
+        "id": str(row.notification_id),
+        "kind": row.kind,
         "title": text.title,
         "body": text.body,
         "url": text.url,
         "tag": text.tag,
-        "case_id": str(notification.case_id) if notification.case_id else None,
-        "task_id": str(notification.task_id) if notification.task_id else None,
+        "case_id": str(row.case_id) if row.case_id else None,
+        "task_id": str(row.task_id) if row.task_id else None,
     }
     return Due(
-        id=delivery.id,
-        subscription_id=subscription.id,
-        origin=subscription.origin,
-        attempts=delivery.attempts,
+        id=row.id,
+        subscription_id=row.subscription_id,
+        origin=row.origin,
+        attempts=row.attempts,
         message=Message(
-            endpoint=subscription.endpoint,
-            p256dh=subscription.p256dh,
-            auth=subscription.auth,
+            endpoint=row.endpoint,
+            p256dh=row.p256dh,
+            auth=row.auth,
             payload=msgspec.json.encode(payload),
-            ttl=delivery.ttl_seconds,
-            urgency=delivery.urgency,
+            ttl=row.ttl_seconds,
+            urgency=row.urgency,
             tag=text.tag,
         ),
     )
@@ -193,7 +202,9 @@ def _later(settings: Settings, due: Due, outcome: Outcome, lease: datetime, now:
 
 
 class PushLoop:
-    """Sends continuously: claims more whenever a quarter of the slots are free, settles what ended."""
+    """Sends continuously. A round settles the sends that ended and claims as many more, in one
+    transaction, once half the slots are free (or nothing is in flight, or a send ended a poll ago).
+    Each send reports its own end (a done callback), so a wake costs the same with 1 or 128 in flight."""
 
     def __init__(
         self, settings: Settings, sessions: async_sessionmaker[AsyncSession], sender: PushSender
@@ -204,47 +215,76 @@ class PushLoop:
         self.in_flight: dict[asyncio.Task[Outcome], tuple[datetime, Due]] = {}
         self.per_service: Counter[str] = Counter()
         self.gates: dict[str, asyncio.Semaphore] = {}
+        self.ended: list[tuple[datetime, Due, Outcome]] = []
+        self.first_ended_at = 0.0
+        self.last_claim_at = 0.0
+        self.woken = asyncio.Event()
 
     async def run_once(self) -> int:
-        """Wait for sends to end (at most a poll's time) and settle them, then claim if there is room.
-        Returns how many were claimed."""
-        if self.in_flight:
-            done, _ = await asyncio.wait(
-                self.in_flight, timeout=self.settings.push_poll_seconds, return_when=asyncio.FIRST_COMPLETED
-            )
-            await self._settle(done)
-        return await self._claim_more()
+        """Wait (at most a poll's time) until it is time for a round, then run it. Returns how many
+        deliveries were claimed."""
+        if not self._due():
+            self.woken.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.woken.wait(), self.settings.push_poll_seconds)
+            if self.in_flight and not self._due():
+                return 0
+        return await self._round(self.settings.push_concurrency - len(self.in_flight))
 
-    async def _claim_more(self) -> int:
-        free = self.settings.push_concurrency - len(self.in_flight)
-        if free < max(1, self.settings.push_concurrency // 4) and self.in_flight:
-            return 0
+    def _due(self) -> bool:
+        """Nothing in flight; or sends ended and half the slots are free, or one ended a poll ago; or
+        slots are free and the last claim was a poll ago (new work may have come)."""
+        if not self.in_flight:
+            return True
+        poll, now = self.settings.push_poll_seconds, self._clock()
+        if self.ended and (
+            len(self.in_flight) <= self.settings.push_concurrency // 2 or now - self.first_ended_at >= poll
+        ):
+            return True
+        return len(self.in_flight) < self.settings.push_concurrency and now - self.last_claim_at >= poll
+
+    def _clock(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def _ended(self, task: asyncio.Task[Outcome]) -> None:
+        lease, due = self.in_flight.pop(task)
+        self.per_service[due.origin] -= 1
+        if task.cancelled():
+            return
+        if not self.ended:
+            self.first_ended_at = self._clock()
+        self.ended.append((lease, due, task.result()))
+        if self._due():
+            self.woken.set()
+
+    async def _round(self, free: int) -> int:
+        ended, self.ended = self.ended, []
         busy = [origin for origin, n in self.per_service.items() if n >= self.settings.push_per_service]
-        async with self.sessions() as session, session.begin():
-            lease, claimed = await claim(session, self.settings, utcnow(), free, busy)
+        try:
+            async with self.sessions() as session, session.begin():
+                now = utcnow()
+                by_lease: dict[datetime, list[tuple[Due, Outcome]]] = {}
+                for lease, due, outcome in ended:
+                    by_lease.setdefault(lease, []).append((due, outcome))
+                for lease, results in by_lease.items():
+                    await settle(session, self.settings, lease, results, now)
+                lease, claimed = await claim(session, self.settings, now, free, busy)
+            self.last_claim_at = self._clock()
+        except Exception:
+            # Kept for the next round: what was sent is settled once the database is back.
+            self.ended = ended + self.ended
+            raise
         for due in claimed:
             self.per_service[due.origin] += 1
             task = asyncio.create_task(self._send(due))
             self.in_flight[task] = (lease, due)
+            task.add_done_callback(self._ended)
         return len(claimed)
 
     async def _send(self, due: Due) -> Outcome:
         gate = self.gates.setdefault(due.origin, asyncio.Semaphore(self.settings.push_per_service))
         async with gate:
             return await self.sender.send(due.message)
-
-    async def _settle(self, done: set[asyncio.Task[Outcome]]) -> None:
-        by_lease: dict[datetime, list[tuple[Due, Outcome]]] = {}
-        for task in done:
-            lease, due = self.in_flight.pop(task)
-            self.per_service[due.origin] -= 1
-            if not self.per_service[due.origin]:
-                del self.per_service[due.origin]
-            by_lease.setdefault(lease, []).append((due, task.result()))
-        async with self.sessions() as session, session.begin():
-            now = utcnow()
-            for lease, results in by_lease.items():
-                await settle(session, self.settings, lease, results, now)
 
 
 def connector(settings: Settings) -> aiohttp.TCPConnector:

@@ -25,6 +25,8 @@ log = structlog.get_logger(__name__)
 BATCH = 50
 LEASE_SECONDS = 120
 DAY = timedelta(days=1)
+# The public message is cut so that the SMS stays within two or three segments (70 Chinese characters each).
+SMS_MESSAGE_CHARS = 100
 _SMS = SmsOutcome.__table__
 
 
@@ -129,12 +131,15 @@ async def _text(session: AsyncSession, notification_id: uuid.UUID, user_id: uuid
         .limit(1)
     )
     params = notification.params
+    message = params.get("message") or ""
+    if len(message) > SMS_MESSAGE_CHARS:
+        message = message[: SMS_MESSAGE_CHARS - 1] + "…"
     key = "sms.outcome." + notification.kind.removeprefix("case.")
     return translate(
-        key + ("_message" if params.get("message") else ""),
+        key + ("_message" if message else ""),
         language or DEFAULT_LOCALE,
         tracking_no=params.get("tracking_no") or "",
-        message=params.get("message") or "",
+        message=message,
     )
 
 

@@ -44,7 +44,7 @@ async def push_all(app: Litestar, settings: Settings | None = None) -> None:
     settings = settings or app.state.settings
     async with aiohttp.ClientSession(connector=connector(settings)) as http:
         loop = PushLoop(settings, app.state.sessionmaker, PushSender(settings, http))
-        while await loop.run_once() or loop.in_flight:
+        while await loop.run_once() or loop.in_flight or loop.ended:
             pass
 
 
