@@ -1,7 +1,7 @@
 // The inbox (消息) of whoever uses a face of the app, under that face's own token (the citizen's device
 // or phone token here; the field app's and the desk's in their session modules): a page of messages,
 // newest first, and marking them read.
-import { call } from './api'
+import { call, token } from './api'
 import type { Face } from './pushWorker'
 
 export type { Face }
@@ -10,6 +10,9 @@ export type { Face }
 export interface NoticeClient {
   face: Face
   call<T>(method: string, path: string, body?: unknown): Promise<T>
+  /** False while there is nobody to ask about: a phone that never reported has no token yet, and
+   * asking would register one. */
+  hasToken?(): boolean
 }
 
 /** One message, its title and body in the language asked for (Accept-Language). */
@@ -34,10 +37,15 @@ export interface NoticePage {
 
 export const PAGE_SIZE = 20
 
-export const citizenNotices: NoticeClient = { face: 'citizen', call: (method, path, body) => call(method, path, body) }
+export const citizenNotices: NoticeClient = {
+  face: 'citizen',
+  call: (method, path, body) => call(method, path, body),
+  hasToken: () => token() !== null,
+}
 
 /** A page of messages, newest first: the first one, or the one after `cursor` (keyset). */
-export function noticesPage(client: NoticeClient, cursor: string | null = null, limit = PAGE_SIZE): Promise<NoticePage> {
+export async function noticesPage(client: NoticeClient, cursor: string | null = null, limit = PAGE_SIZE): Promise<NoticePage> {
+  if (client.hasToken?.() === false) return { items: [], next_cursor: null, unread: 0 }
   const query = new URLSearchParams({ limit: String(limit) })
   if (cursor) query.set('cursor', cursor)
   return client.call<NoticePage>('GET', `/api/v1/notifications?${query}`)

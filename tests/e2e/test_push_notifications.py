@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, CDPSession, Page, Worker, expect
 
+from tests.e2e.a11y import axe_violations
 from tests.e2e.conftest import PHONE, Server, phone_token, report_through_api
 
 pytestmark = pytest.mark.e2e
@@ -180,6 +181,8 @@ def test_the_offer_comes_after_the_first_report_once(notifying: BrowserContext) 
             expect(offer).to_be_visible()
             expect(offer.get_by_role("heading")).to_have_text("诉求有进展时通知您？")
             expect(page.locator("[data-test=push-allow]")).to_be_focused()
+            page.wait_for_timeout(300)  # let the sheet's transition end: axe judges the colours on screen
+            assert axe_violations(page) == []
             page.locator("[data-test=push-not-now]").click()
             expect(offer).to_have_count(0)
         else:
