@@ -23,7 +23,7 @@ from backend.coordination.callbacks import apply_all_waiting
 from backend.coordination.delivery import deliver_forever, prune_delivered
 from backend.db import utcnow
 from backend.field.tasks import announce_overdue
-from backend.notify.fanout import fan_out
+from backend.notify.fanout import fan_out_pending
 from backend.notify.feed import prune_live_events
 from backend.notify.sending import push_forever
 from backend.notify.service import prune_notifications
@@ -110,9 +110,5 @@ async def notify_round(
 ) -> None:
     async with sessions() as session, session.begin():
         await announce_overdue(session, utcnow())
-    while True:
-        async with sessions() as session, session.begin():
-            catalog = await catalogs.snapshot(session)
-            if not await fan_out(session, settings, catalog, utcnow()):
-                break
+    await fan_out_pending(settings, sessions, catalogs)
     await send_due(settings, sessions, sms)

@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy import Select, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.accounts.models import User
 from backend.cases.models import Case, CaseFollower
-from backend.catalog.lookup import CatalogSnapshot
+from backend.catalog.lookup import CatalogCache, CatalogSnapshot
+from backend.db import utcnow
 from backend.i18n import LOCALES, translate
 from backend.notify.events import CITIZEN_EVENTS, NEW_CASE, OUTCOMES, ROLL_CALL
 from backend.notify.models import (
@@ -39,6 +40,18 @@ TRIAGE = ("dispatcher", "supervisor")
 URGENT = ("task.assigned", "task.overdue", ROLL_CALL)
 
 _INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+
+
+async def fan_out_pending(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], catalogs: CatalogCache
+) -> None:
+    """Batch after batch, each in its own transaction, until no event is left."""
+    async with sessions() as session:
+        catalog = await catalogs.snapshot(session)
+    while True:
+        async with sessions() as session, session.begin():
+            if not await fan_out(session, settings, catalog, utcnow()):
+                return
 
 
 def pending(limit: int) -> Select[tuple[NotifyEvent]]:

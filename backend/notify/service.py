@@ -35,6 +35,8 @@ from backend.notify.texts import render
 from backend.settings import Settings
 
 ORDER = "inbox"
+# Browsers a person may have subscribed at once; a new one beyond them replaces the oldest.
+MAX_SUBSCRIPTIONS = 10
 TRIAGE = ("dispatcher", "supervisor")
 
 
@@ -62,6 +64,18 @@ async def subscribe(
         else:
             for name, value in values.items():
                 setattr(row, name, value)
+        await session.flush()
+        kept = (
+            select(PushSubscription.id)
+            .where(PushSubscription.user_id == principal.user_id)
+            .order_by(PushSubscription.created_at.desc(), PushSubscription.id)
+            .limit(MAX_SUBSCRIPTIONS)
+        )
+        await session.execute(
+            delete(PushSubscription).where(
+                PushSubscription.user_id == principal.user_id, PushSubscription.id.not_in(kept)
+            )
+        )
     return PushSubscriptionOut(id=row.id, endpoint=row.endpoint), created
 
 

@@ -8,8 +8,8 @@ import httpx
 from litestar import Litestar
 
 from backend.accounts.sms import make_sms_sender
-from backend.db import utcnow
-from backend.notify.fanout import fan_out
+from backend.catalog.lookup import CatalogCache
+from backend.notify.fanout import fan_out_pending
 from backend.notify.push import PushSender
 from backend.notify.sending import PushLoop, connector
 from backend.notify.sms_outcome import send_due
@@ -27,16 +27,9 @@ async def phone_citizen(client: httpx.AsyncClient, settings: Settings, phone: st
     return {"Authorization": f"Bearer {verified.json()['token']}"}
 
 
-async def fan_out_all(app: Litestar) -> int:
-    settings: Settings = app.state.settings
-    total = 0
-    while True:
-        async with app.state.sessionmaker() as session, session.begin():
-            catalog = await app.state.catalog.snapshot(session)
-            taken = await fan_out(session, settings, catalog, utcnow())
-        if not taken:
-            return total
-        total += taken
+async def fan_out_all(app: Litestar) -> None:
+    """The worker's fan-out, with a catalog cache of its own (cold, as a worker's starts)."""
+    await fan_out_pending(app.state.settings, app.state.sessionmaker, CatalogCache(60))
 
 
 async def push_all(app: Litestar, settings: Settings | None = None) -> None:

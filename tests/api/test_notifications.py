@@ -11,12 +11,15 @@ import httpx
 from litestar import Litestar
 from sqlalchemy import select, update
 
+from backend.accounts.sms import make_sms_sender
+from backend.catalog.lookup import CatalogCache
 from backend.db import utcnow
 from backend.field.models import Task
 from backend.field.tasks import announce_overdue
 from backend.notify.models import Notification, NotifyEvent, PushSubscription
 from backend.notify.vapid import b64url_decode
 from backend.settings import Settings, load_settings
+from backend.worker import notify_round
 from tests.api.conftest import act, advance, device_headers, last_code, staff_headers, submit
 from tests.api.notify_helpers import fan_out_all
 from tests.api.test_inspectors import clock_in, inspector
@@ -236,7 +239,9 @@ async def test_inspectors_hear_of_their_tasks_roll_calls_and_overdue_tasks_once(
     told = await asyncio.gather(overdue_round(), overdue_round())
     assert sorted(told) == [0, 1], "two workers at once tell the inspector once"
     assert await overdue_round() == 0
-    await fan_out_all(app)
+    # The worker's own round, from a cold start (its catalog not loaded yet).
+    settings: Settings = app.state.settings
+    await notify_round(settings, app.state.sessionmaker, CatalogCache(60), make_sms_sender(settings))
 
     items = (await inbox(client, {**headers, "Accept-Language": "en"}))["items"]
     by_kind = {item["kind"]: item for item in items}
@@ -325,3 +330,17 @@ async def test_signing_in_with_a_phone_keeps_the_devices_inbox_and_subscriptions
     async with app.state.sessionmaker() as session:
         owner = await session.scalar(select(PushSubscription.user_id))
     assert str(owner) == verified.json()["user_id"]
+
+
+async def test_a_person_keeps_their_ten_newest_browsers(client: httpx.AsyncClient, app: Litestar) -> None:
+    device = await device_headers(client)
+    for n in range(11):
+        answer = await client.post(
+            "/api/v1/push/subscriptions",
+            json=Browser().subscription(f"{PUBLIC_ENDPOINT}/{n}"),
+            headers=device,
+        )
+        assert answer.status_code == 201
+    async with app.state.sessionmaker() as session:
+        kept = set(await session.scalars(select(PushSubscription.endpoint)))
+    assert len(kept) == 10 and f"{PUBLIC_ENDPOINT}/0" not in kept and f"{PUBLIC_ENDPOINT}/10" in kept
