@@ -218,6 +218,13 @@ async def _adopt_device(session: AsyncSession, device: Principal, citizen: User)
     await session.execute(
         delete(Notification).where(Notification.user_id == device.user_id, Notification.event_id.in_(both))
     )
+    # A browser both had subscribed stays once, the citizen's.
+    browsers = select(PushSubscription.endpoint).where(PushSubscription.user_id == citizen.id)
+    await session.execute(
+        delete(PushSubscription).where(
+            PushSubscription.user_id == device.user_id, PushSubscription.endpoint.in_(browsers)
+        )
+    )
     for owned in (Notification, PushSubscription):
         await session.execute(update(owned).where(owned.user_id == device.user_id).values(user_id=citizen.id))
     await session.execute(update(User).where(User.id == device.user_id).values(merged_into_id=citizen.id))

@@ -83,13 +83,15 @@ class Notification(Base):
 
 
 class PushSubscription(Base):
-    """推送订阅: one browser of one person; a person may have several."""
+    """推送订阅: one browser of one person. A person may have several browsers, and one browser may
+    carry several people: an inspector is a citizen too, and each face of the app signs in as its own."""
 
     __tablename__ = "push_subscriptions"
+    __table_args__ = (UniqueConstraint("endpoint", "user_id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
-    endpoint: Mapped[str] = mapped_column(String(2048), unique=True)
+    endpoint: Mapped[str] = mapped_column(String(2048))
     # scheme://host[:port] of the push service: a slow one is kept from taking every slot.
     origin: Mapped[str] = mapped_column(String(300))
     p256dh: Mapped[str] = mapped_column(String(200))

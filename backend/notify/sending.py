@@ -170,10 +170,12 @@ async def settle(
             .where(PushSubscription.id.in_({d.subscription_id for d in delivered}))
             .values(last_success_at=now)
         )
-    gone = {due.subscription_id for due, outcome in results if outcome.verdict is Verdict.GONE}
+    gone = {due.message.endpoint for due, outcome in results if outcome.verdict is Verdict.GONE}
     if gone:
-        await session.execute(delete(PushDelivery).where(PushDelivery.subscription_id.in_(gone)))
-        await session.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
+        # Every person's subscription of that browser: the endpoint is dead for all of them.
+        ids = select(PushSubscription.id).where(PushSubscription.endpoint.in_(gone))
+        await session.execute(delete(PushDelivery).where(PushDelivery.subscription_id.in_(ids)))
+        await session.execute(delete(PushSubscription).where(PushSubscription.endpoint.in_(gone)))
         log.info("push_subscriptions_gone", count=len(gone))
     later = [
         _later(settings, due, outcome, lease, now) for due, outcome in results if outcome.verdict in _AGAIN

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.guards import require_role
@@ -44,7 +45,7 @@ async def subscribe(
     session: AsyncSession, settings: Settings, principal: Principal, body: PushSubscriptionIn
 ) -> tuple[PushSubscriptionOut, bool]:
     """Store the browser's subscription for the caller; the same endpoint again (a new key, a new
-    language, another person signed in on that browser) replaces what was stored. True if new."""
+    language) replaces what the caller had stored for it. True if new."""
     origin = await check_endpoint(body.endpoint, settings.push_allow_private)
     values = {
         "user_id": principal.user_id,
@@ -53,17 +54,26 @@ async def subscribe(
         "auth": body.keys.auth,
         "language": body.language,
     }
+    stored = select(PushSubscription).where(
+        PushSubscription.endpoint == body.endpoint, PushSubscription.user_id == principal.user_id
+    )
     async with session.begin():
-        row = await session.scalar(
-            select(PushSubscription).where(PushSubscription.endpoint == body.endpoint).with_for_update()
-        )
+        row = await session.scalar(stored.with_for_update())
         created = row is None
         if row is None:
-            row = PushSubscription(id=uuid.uuid4(), endpoint=body.endpoint, created_at=utcnow(), **values)
-            session.add(row)
-        else:
-            for name, value in values.items():
-                setattr(row, name, value)
+            try:
+                async with session.begin_nested():
+                    row = PushSubscription(
+                        id=uuid.uuid4(), endpoint=body.endpoint, created_at=utcnow(), **values
+                    )
+                    session.add(row)
+            except IntegrityError:
+                # The same browser's other request stored it a moment ago: this one updates it.
+                row = await session.scalar(stored.with_for_update())
+                created = False
+        assert row is not None
+        for name, value in values.items():
+            setattr(row, name, value)
         await session.flush()
         kept = (
             select(PushSubscription.id)

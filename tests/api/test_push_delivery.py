@@ -109,8 +109,11 @@ async def test_gone_410_removes_the_subscription(
     client: httpx.AsyncClient, app: Litestar, settings: Settings, service: PushService
 ) -> None:
     citizen = await phone_citizen(client, settings, PHONE)
-    await subscribe(client, citizen, Browser(), service.endpoint("old"))
+    old = Browser()
+    await subscribe(client, citizen, old, service.endpoint("old"))
     await subscribe(client, citizen, Browser(), service.endpoint("new"))
+    # The same browser carries a second person (another face of the app): the endpoint is dead for both.
+    await subscribe(client, await device_headers(client), old, service.endpoint("old"))
     service.answer("old", Reply(410))
     await reported_and_accepted(client, app, citizen)
 
