@@ -21,8 +21,11 @@ def is_public(address: str) -> bool:
 
 async def check_endpoint(endpoint: str, allow_private: bool) -> str:
     """The endpoint's origin (scheme://host[:port]) if the worker may send to it; 422 otherwise."""
-    parts = urlsplit(endpoint)
-    host = parts.hostname
+    try:
+        parts = urlsplit(endpoint)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        raise ApiError(422, "push_endpoint_refused", reason="not_a_url") from None
     if host is None or parts.scheme not in ("https", "http") or parts.username or parts.password:
         raise ApiError(422, "push_endpoint_refused", reason="not_a_url")
     if allow_private:
@@ -30,7 +33,7 @@ async def check_endpoint(endpoint: str, allow_private: bool) -> str:
     if parts.scheme != "https":
         raise ApiError(422, "push_endpoint_refused", reason="not_https")
     try:
-        found = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+        found = await asyncio.get_running_loop().getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
     except OSError:
         raise ApiError(422, "push_endpoint_refused", reason="unknown_host") from None
     if not found or not all(is_public(str(info[4][0])) for info in found):

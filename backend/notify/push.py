@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from py_vapid import Vapid02
-from pywebpush import WebPusher
+from pywebpush import WebPusher, WebPushException
 
 from backend.notify.vapid import b64url
 from backend.settings import Settings
@@ -74,10 +74,6 @@ class PushSender:
         return made[1]
 
     async def send(self, message: Message) -> Outcome:
-        pusher = WebPusher(
-            {"endpoint": message.endpoint, "keys": {"p256dh": message.p256dh, "auth": message.auth}},
-            aiohttp_session=self._http,
-        )
         headers = {
             **self.vapid_headers(message.endpoint),
             "Urgency": message.urgency,
@@ -85,6 +81,10 @@ class PushSender:
             "Topic": topic(message.tag),
         }
         try:
+            pusher = WebPusher(
+                {"endpoint": message.endpoint, "keys": {"p256dh": message.p256dh, "auth": message.auth}},
+                aiohttp_session=self._http,
+            )
             response = await pusher.send_async(
                 data=message.payload,
                 headers=headers,
@@ -94,6 +94,9 @@ class PushSender:
             )
         except (TimeoutError, aiohttp.ClientError, OSError):
             return Outcome(Verdict.RETRY)
+        except (WebPushException, ValueError):
+            # Keys no browser would make (checked when subscribing; stored before that check): for good.
+            return Outcome(Verdict.FAILED)
         assert not isinstance(response, str)
         return judge(response.status, response.headers.get("Retry-After"))
 

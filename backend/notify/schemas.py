@@ -24,7 +24,7 @@ class PushSubscriptionIn(
     endpoint: Annotated[str, msgspec.Meta(min_length=10, max_length=2048)]
     keys: SubscriptionKeys
     language: Literal["zh-CN", "en"] = "zh-CN"
-    expiration_time: int | None = None
+    expiration_time: float | None = None
 
 
 class PushSubscriptionOut(msgspec.Struct, frozen=True):

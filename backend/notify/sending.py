@@ -163,7 +163,7 @@ async def settle(
         await session.execute(
             update(_DELIVERY)
             .where(_DELIVERY.c.id.in_([d.id for d in delivered]), _DELIVERY.c.lease_until == lease)
-            .values(delivered_at=now, last_status=201, lease_until=None)
+            .values(delivered_at=now, lease_until=None)
         )
         await session.execute(
             update(PushSubscription)
@@ -255,7 +255,10 @@ class PushLoop:
             return
         if not self.ended:
             self.first_ended_at = self._clock()
-        self.ended.append((lease, due, task.result()))
+        failure = task.exception()
+        if failure is not None:
+            log.error("push_send_crashed", delivery_id=str(due.id), error=type(failure).__name__)
+        self.ended.append((lease, due, Outcome(Verdict.RETRY) if failure else task.result()))
         if self._due():
             self.woken.set()
 

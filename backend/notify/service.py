@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import delete, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,7 @@ from backend.accounts.tokens import Principal
 from backend.cases import cursors
 from backend.catalog.lookup import CatalogSnapshot
 from backend.db import utcnow
+from backend.errors import ApiError
 from backend.notify.addresses import check_endpoint
 from backend.notify.models import (
     Notification,
@@ -33,6 +35,7 @@ from backend.notify.schemas import (
     PushSubscriptionOut,
 )
 from backend.notify.texts import render
+from backend.notify.vapid import b64url_decode
 from backend.settings import Settings
 
 ORDER = "inbox"
@@ -47,6 +50,7 @@ async def subscribe(
     """Store the browser's subscription for the caller; the same endpoint again (a new key, a new
     language) replaces what the caller had stored for it. True if new."""
     origin = await check_endpoint(body.endpoint, settings.push_allow_private)
+    _check_keys(body.keys.p256dh, body.keys.auth)
     values = {
         "user_id": principal.user_id,
         "origin": origin,
@@ -87,6 +91,18 @@ async def subscribe(
             )
         )
     return PushSubscriptionOut(id=row.id, endpoint=row.endpoint), created
+
+
+def _check_keys(p256dh: str, auth: str) -> None:
+    """A browser's keys (RFC 8291): a point on P-256, and a 16-byte secret; 422 otherwise, so that a
+    subscription the worker could never encrypt for is not stored."""
+    try:
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b64url_decode(p256dh))
+        secret = b64url_decode(auth)
+    except ValueError:
+        raise ApiError(422, "push_keys_invalid") from None
+    if len(secret) != 16:
+        raise ApiError(422, "push_keys_invalid")
 
 
 async def unsubscribe(session: AsyncSession, principal: Principal, endpoint: str) -> None:

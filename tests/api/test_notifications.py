@@ -90,6 +90,14 @@ async def test_subscriptions_are_per_browser_several_per_person_and_only_their_o
     bad_keys = Browser().subscription(PUBLIC_ENDPOINT) | {"keys": {"p256dh": "not base64!", "auth": "x"}}
     device = await device_headers(client)
     assert (await client.post("/api/v1/push/subscriptions", json=bad_keys, headers=device)).status_code == 422
+    good = Browser().keys()
+    for keys in ({**good, "p256dh": "A" * 87}, {**good, "auth": "A" * 24}):
+        body = Browser().subscription(PUBLIC_ENDPOINT) | {"keys": keys}
+        refused = await client.post("/api/v1/push/subscriptions", json=body, headers=device)
+        assert refused.status_code == 422 and refused.json()["code"] == "push_keys_invalid", keys
+    broken_port = Browser().subscription("https://93.184.216.34:99999/push")
+    refused = await client.post("/api/v1/push/subscriptions", json=broken_port, headers=device)
+    assert refused.status_code == 422 and refused.json()["code"] == "push_endpoint_refused"
 
     phone, laptop = Browser(), Browser()
     first = await client.post(

@@ -118,7 +118,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(
     assert_all_arrived_in_order(simulator, written)
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(660)
 @pytest.mark.parametrize("simulator", [Faults(refuse=0.1, fail=0.1)], indirect=True)
 def test_ten_thousand_events_through_a_platform_failing_a_fifth_of_the_time_all_arrive(
     database: str, simulator: Simulator, start_worker: WorkerStarter
@@ -126,8 +126,9 @@ def test_ten_thousand_events_through_a_platform_failing_a_fifth_of_the_time_all_
     written = seed(database, cases=2000, per_case=5)
     start_worker()
     start_worker()
-    # About 45 s on this 2-core machine alone; the bound leaves room for a busy one.
-    wait_for(lambda: owed(database) == 0, 200, "all 10,000 events delivered")
+    # 45 s on this 2-core machine on a good day, over 200 s on a day its CPU ran at half speed (the
+    # simulator is a threaded Python server in this process); the bound leaves room for a busy one.
+    wait_for(lambda: owed(database) == 0, 600, "all 10,000 events delivered")
     assert_all_arrived_in_order(simulator, written)
     with psycopg.connect(database) as connection:
         row = connection.execute(

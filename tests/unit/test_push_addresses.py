@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+import aiohttp
 import pytest
 
 from backend.notify.addresses import PublicResolver, is_public
-from backend.notify.push import Verdict, judge, topic
+from backend.notify.push import Message, PushSender, Verdict, judge, topic
+from backend.settings import load_settings
 
 
 @pytest.mark.parametrize(
@@ -56,3 +61,11 @@ def test_a_topic_is_short_url_safe_and_the_same_for_the_same_tag() -> None:
     assert len(first) <= 32 and first == topic("case-4f7c1d9e-8a57-4a55-9d1a-0c1d2e3f4a5b")
     assert set(first) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
     assert first != topic("case-other")
+
+
+async def test_keys_no_browser_would_make_fail_the_push_for_good_without_sending() -> None:
+    settings = load_settings({}, data_dir=Path(tempfile.mkdtemp()), secret_key="k" * 32)
+    async with aiohttp.ClientSession() as http:
+        sender = PushSender(settings, http)
+        message = Message("http://127.0.0.1:9/push/x", "A" * 87, "A" * 22, b"{}", 60, "normal", "case-x")
+        assert (await sender.send(message)).verdict is Verdict.FAILED
