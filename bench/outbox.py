@@ -46,8 +46,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def receive_forever(port: int) -> None:
-    """A receiver that reads each request and answers 204 at once, connection kept alive."""
+def receive_forever(port: int, answer: bytes = ANSWER) -> None:
+    """A receiver that reads each request and answers at once (204), connection kept alive."""
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -62,7 +62,7 @@ def receive_forever(port: int) -> None:
                     0,
                 )
                 await reader.readexactly(length)
-                writer.write(ANSWER)
+                writer.write(answer)
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
 

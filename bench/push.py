@@ -36,37 +36,13 @@ from backend.migrations import upgrade  # noqa: E402
 from backend.notify.sending import push_forever  # noqa: E402
 from backend.notify.vapid import new_private_key  # noqa: E402
 from backend.settings import load_settings  # noqa: E402
-from bench.outbox import free_port  # noqa: E402
+from bench.outbox import free_port, receive_forever  # noqa: E402
 from bench.seed_many import PG_ADMIN_URL, database_url  # noqa: E402
 from tests.push_service import Browser  # noqa: E402
 
 DATABASE = "city_bench_push"
 ANSWER = b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"
 PARAMS = {"tracking_no": "2026112600042", "subject": {"zh-CN": "井盖破损", "en": "Damaged manhole cover"}}
-
-
-def receive_forever(port: int) -> None:
-    """Reads each request whole and answers 201 at once, connection kept alive."""
-
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(
-                    (int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                     if line.lower().startswith(b"content-length")),
-                    0,
-                )  # fmt: skip
-                await reader.readexactly(length)
-                writer.write(ANSWER)
-        except (asyncio.IncompleteReadError, ConnectionError):
-            writer.close()
-
-    async def main() -> None:
-        server = await asyncio.start_server(serve, "127.0.0.1", port, backlog=1024)
-        await server.serve_forever()
-
-    asyncio.run(main())
 
 
 def fill(notifications: int, browsers: list[Browser], endpoint: str) -> str:
@@ -194,7 +170,7 @@ def main() -> None:
     parser.add_argument("--subscriptions", type=int, default=500)
     args = parser.parse_args()
     port = free_port()
-    receiver = multiprocessing.Process(target=receive_forever, args=(port,), daemon=True)
+    receiver = multiprocessing.Process(target=receive_forever, args=(port, ANSWER), daemon=True)
     receiver.start()
     endpoint = f"http://127.0.0.1:{port}/push"
     browsers = [Browser() for _ in range(args.subscriptions)]
