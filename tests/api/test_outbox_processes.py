@@ -64,7 +64,9 @@ def start_worker(database: str, simulator: Simulator, tmp_path: Path) -> Iterato
         "CITY_OUTBOX_RETRY_BASE_SECONDS": "0.05",
         "CITY_OUTBOX_RETRY_CAP_SECONDS": "0.5",
         "CITY_OUTBOX_MAX_ATTEMPTS": "60",
-        "CITY_OUTBOX_LEASE_SECONDS": "3",
+        # Long enough for a batch's sends on a slow day (at 3 s they were given up near its end and sent
+        # again: 50 events/s against 80); a killed worker's claim still lapses well within the waits.
+        "CITY_OUTBOX_LEASE_SECONDS": "10",
         "CITY_OUTBOX_POLL_SECONDS": "0.05",
         "CITY_LOG_LEVEL": "error",
     }
