@@ -19,10 +19,12 @@ import multiprocessing
 import socket
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
 import psycopg
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -31,7 +33,7 @@ from backend.catalog.service import DEMO_GRID_FILE, import_grids  # noqa: E402
 from backend.coordination.delivery import deliver_forever  # noqa: E402
 from backend.db import create_engine, session_factory  # noqa: E402
 from backend.migrations import upgrade  # noqa: E402
-from backend.settings import load_settings  # noqa: E402
+from backend.settings import Settings, load_settings  # noqa: E402
 from bench.seed_many import PG_ADMIN_URL, database_url  # noqa: E402
 from tests.api.outbox_load import owed, seed  # noqa: E402
 
@@ -98,16 +100,22 @@ def work(url: str, receiver: str, concurrency: int) -> None:
         coordination_secret="bench", outbox_poll_seconds=0.01, coordination_concurrency=concurrency,
     )  # fmt: skip
 
-    async def rounds() -> None:
-        engine = create_engine(settings.resolved_database_url)
-        loop = asyncio.create_task(deliver_forever(settings, session_factory(engine)))
-        while await asyncio.to_thread(owed, url):
-            await asyncio.sleep(0.2)
-        loop.cancel()
-        await asyncio.gather(loop, return_exceptions=True)
-        await engine.dispose()
+    asyncio.run(run_until_done(settings, deliver_forever, lambda: owed(url)))
 
-    asyncio.run(rounds())
+
+async def run_until_done(
+    settings: Settings,
+    forever: Callable[[Settings, async_sessionmaker[AsyncSession]], Awaitable[None]],
+    remaining: Callable[[], int],
+) -> None:
+    """A worker loop of the backend, run until nothing is left for it."""
+    engine = create_engine(settings.resolved_database_url)
+    loop = asyncio.create_task(forever(settings, session_factory(engine)))
+    while await asyncio.to_thread(remaining):
+        await asyncio.sleep(0.1)
+    loop.cancel()
+    await asyncio.gather(loop, return_exceptions=True)
+    await engine.dispose()
 
 
 def delivered_rate(events: int, workers: int, receiver: str, concurrency: int) -> float:

@@ -31,12 +31,11 @@ from pywebpush import webpush_async
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from backend.db import create_engine, session_factory  # noqa: E402
 from backend.migrations import upgrade  # noqa: E402
 from backend.notify.sending import push_forever  # noqa: E402
 from backend.notify.vapid import new_private_key  # noqa: E402
 from backend.settings import load_settings  # noqa: E402
-from bench.outbox import free_port, receive_forever  # noqa: E402
+from bench.outbox import free_port, receive_forever, run_until_done  # noqa: E402
 from bench.seed_many import PG_ADMIN_URL, database_url  # noqa: E402
 from tests.push_service import Browser  # noqa: E402
 
@@ -105,16 +104,7 @@ def work(url: str, private_key: str) -> None:
         push_poll_seconds=0.1,
     )
 
-    async def run() -> None:
-        engine = create_engine(settings.resolved_database_url)
-        loop = asyncio.create_task(push_forever(settings, session_factory(engine)))
-        while await asyncio.to_thread(owed, url):
-            await asyncio.sleep(0.1)
-        loop.cancel()
-        await asyncio.gather(loop, return_exceptions=True)
-        await engine.dispose()
-
-    asyncio.run(run())
+    asyncio.run(run_until_done(settings, push_forever, lambda: owed(url)))
 
 
 def worker_rate(notifications: int, browsers: list[Browser], endpoint: str, private_key: str) -> float:
