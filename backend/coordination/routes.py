@@ -68,9 +68,10 @@ class OutboxAdminController(Controller):
         db_session: NamedDependency[AsyncSession],
         # `state` is Litestar's own parameter name: the query's is mapped onto another.
         wanted: Annotated[service.OutboxState, QueryParameter(name="state")] = "failed",
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> OutboxPage:
-        return await service.outbox(db_session, principal, wanted, limit)
+        return await service.outbox(db_session, principal, wanted, cursor, limit)
 
     @get("/callbacks", summary="The platform's callbacks that wait for their case to catch up")
     async def waiting(

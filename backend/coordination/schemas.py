@@ -87,6 +87,8 @@ class OutboxPage(msgspec.Struct, frozen=True):
     # The oldest event still owed to the platform (dead letters aside); null when none is.
     oldest_owed_at: datetime | None
     items: list[OutboxItem]
+    # Where the next page of the same state starts; null on the last page.
+    next_cursor: str | None
 
 
 Feedback = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]

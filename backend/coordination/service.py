@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.guards import require_role
 from backend.accounts.tokens import Principal
 from backend.audit import service as audit
+from backend.cases import cursors
 from backend.coordination.models import CoordinationCallback, OutboxEvent
 from backend.coordination.schemas import (
     OutboxCounts,
@@ -39,17 +40,37 @@ async def oldest_owed(session: AsyncSession) -> datetime | None:
     return await session.scalar(select(func.min(OutboxEvent.occurred_at)).where(_OWED))
 
 
-async def outbox(session: AsyncSession, principal: Principal, state: OutboxState, limit: int) -> OutboxPage:
+# The order every state's list is read in, oldest first; a cursor continues it.
+_ORDER = "outbox"
+
+
+async def outbox(
+    session: AsyncSession, principal: Principal, state: OutboxState, cursor: str | None, limit: int
+) -> OutboxPage:
     require_role(principal, "admin")
     counting = select(*(func.count().filter(condition) for condition in STATES.values()))
-    listing = select(OutboxEvent).where(STATES[state]).order_by(OutboxEvent.occurred_at).limit(limit)
+    listing = select(OutboxEvent).where(STATES[state])
+    if cursor:
+        at, event_id = cursors.decode(cursor, _ORDER)
+        listing = listing.where(
+            or_(
+                OutboxEvent.occurred_at > at,
+                and_(OutboxEvent.occurred_at == at, OutboxEvent.event_id > event_id),
+            )
+        )
+    listing = listing.order_by(OutboxEvent.occurred_at, OutboxEvent.event_id).limit(limit + 1)
     async with session.begin():
         pending, failed, dead = (await session.execute(counting)).one()
         oldest = await oldest_owed(session)
         rows = list(await session.scalars(listing))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = cursors.encode(_ORDER, rows[-1].occurred_at, rows[-1].event_id)
     return OutboxPage(
         counts=OutboxCounts(pending=pending, failed=failed, dead=dead),
         oldest_owed_at=oldest,
+        next_cursor=next_cursor,
         items=[
             OutboxItem(
                 event_id=str(row.event_id),

@@ -274,6 +274,31 @@ async def test_admins_see_delivery_health_and_replay_dead_letters(
     assert (await client.get("/api/v1/admin/outbox", headers=admin)).json()["oldest_owed_at"] is None
 
 
+async def test_an_admin_pages_through_a_long_list_oldest_first(
+    client: httpx.AsyncClient, app: Litestar
+) -> None:
+    admin = await staff_headers(app, "admin")
+    citizen = await device_headers(client)
+    cases = [await submit(client, citizen) for _ in range(5)]
+    # Two events at the same moment: the event id breaks the tie, so neither is skipped or shown twice.
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(update(OutboxEvent).values(occurred_at=utcnow() - timedelta(minutes=1)))
+    seen: list[str] = []
+    cursor = None
+    for _ in range(3):
+        params = {"state": "pending", "limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get("/api/v1/admin/outbox", params=params, headers=admin)).json()
+        assert page["counts"]["pending"] == 5
+        seen += [item["tracking_no"] for item in page["items"]]
+        cursor = page["next_cursor"]
+    assert cursor is None
+    rows = sorted(await outbox(app), key=lambda row: (row.occurred_at, row.event_id))
+    assert seen == [row.payload["case"]["tracking_no"] for row in rows]
+    assert sorted(seen) == sorted(case["tracking_no"] for case in cases)
+    wrong = await client.get("/api/v1/admin/outbox", params={"cursor": "not-a-cursor"}, headers=admin)
+    assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_cursor"
+
+
 async def test_healthz_tells_how_old_the_oldest_owed_event_is(
     client: httpx.AsyncClient, app: Litestar
 ) -> None:

@@ -64,6 +64,8 @@ def on_shift(page: Page) -> None:
     """Clock in on the 考勤 tab (the demo inspector may still be on shift from an earlier test)."""
     page.locator("[data-test=tab-field-shift]").click()
     clock = page.locator("[data-test=clock]")
+    # Until the app has read the shift, the button cannot tell clocking in from out: it waits, disabled.
+    expect(clock).to_be_enabled()
     expect(clock).to_have_text(re.compile("^(上班打卡|下班打卡)$"))
     if clock.inner_text().strip() == "上班打卡":
         clock.click()

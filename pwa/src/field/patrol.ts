@@ -37,6 +37,9 @@ export const patrol = reactive({
   lastUploadAt: null as string | null,
   track: { last: null, distance: 0, gaps: 0, line: [] } as TrackState,
   started: false,
+  /** The shift has been read (from the server, or the copy kept offline) since the app opened: until
+   * then the clock button cannot tell clocking in from clocking out. */
+  known: false,
 })
 
 const onShift = (): boolean => !!patrol.shift && !patrol.shift.ended_at
@@ -206,6 +209,7 @@ export async function startPatrol(): Promise<void> {
   }, UPLOAD_EVERY_MS)
   await countPoints()
   await refreshShift().catch(() => undefined)
+  patrol.known = true
   void uploadNow().catch(() => undefined)
 }
 
@@ -216,6 +220,7 @@ export function stopPatrol(): void {
   window.removeEventListener('online', onOnline)
   window.clearInterval(timer)
   patrol.started = false
+  patrol.known = false
   patrol.shift = null
   patrol.position = null
 }

@@ -24,6 +24,8 @@ export interface OutboxPage {
   /** When the oldest event still owed happened (dead letters aside); null when nothing is owed. */
   oldest_owed_at: string | null
   items: OutboxItem[]
+  /** Where the next page of the same state starts; null on the last page. */
+  next_cursor: string | null
 }
 
 export interface WaitingCallback {
