@@ -50,7 +50,7 @@ lint: $(STAMP)
 
 test: lint $(PWA_BUILD) $(CHROMIUM)
 	cd pwa && npm test
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # Lighthouse for bench/lighthouse.py only: a package of its own, so `make test` never installs it.
 LIGHTHOUSE_STAMP := bench/lighthouse/node_modules/.installed-stamp

@@ -26,6 +26,14 @@ set_hypothesis_home_dir(_hypothesis_home)
 
 
 @pytest.fixture
+def database_url(postgresql_url: str) -> str:
+    """PostgreSQL only, as in production: what the fuzz looks for (a 5xx, an answer outside the
+    schema) does not depend on the database, and tests/api/test_input_hardening.py sends the
+    dialect-sensitive inputs (NUL, long text, odd Unicode) to both."""
+    return postgresql_url
+
+
+@pytest.fixture
 async def callers(app: Litestar, client: httpx.AsyncClient) -> dict[str, dict[str, str]]:
     """Every generated request is sent once as each of these: no Authorization header at all, a
     citizen's device, and one single-role staff account per role."""
@@ -69,7 +77,8 @@ async def seeded(client: httpx.AsyncClient, callers: dict[str, dict[str, str]]) 
         files={"file": ("note.webm", recording(1), "audio/webm")},
         headers=inspector,
     )
-    answers = (shift, task, call, note)
+    api_key = await client.post("/api/v1/admin/api-keys", json={"name": "fuzz client"}, headers=admin)
+    answers = (shift, task, call, note, api_key)
     assert {answer.status_code for answer in answers} == {201}, [answer.text for answer in answers]
     seeds.KNOWN.update(
         request_id=cases,
@@ -85,6 +94,9 @@ async def seeded(client: httpx.AsyncClient, callers: dict[str, dict[str, str]]) 
         call_id=[call.json()["id"]],
         inspector_id=[inspector_id],
         note_id=[note.json()["id"]],
+        key_id=[api_key.json()["api_key"]["id"]],
+        # Open311's names: a list, a service's definition, a request (by its tracking number).
+        resource=["services.json", "requests.xml", "C0101.json", "discovery.xml"],
     )
     yield
     seeds.KNOWN.clear()
