@@ -31,6 +31,7 @@ from backend.field.routes import FieldController, StaffFieldController, VoiceNot
 from backend.health import health
 from backend.logs import configure_logging
 from backend.notify.routes import NotificationController, PushController, staff_stream
+from backend.open311.routes import ApiKeyAdminController, Open311Controller
 from backend.pwa import ConfigController, app_shell, robots
 from backend.replies.routes import ReplyTemplateAdminController
 from backend.routing.routes import RoutingAdminController
@@ -90,6 +91,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 route_handlers=[UploadController],
                 request_max_body_size=settings.max_upload_bytes + _FORM_OVERHEAD,
             ),
+            # Open311 clients may send a photo in the form (multipart `media`).
+            Router(
+                path="/",
+                route_handlers=[Open311Controller],
+                request_max_body_size=settings.max_upload_bytes + _FORM_OVERHEAD,
+            ),
             Router(
                 path="/",
                 route_handlers=[VoiceNoteController],
@@ -108,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReplyTemplateAdminController,
             CoordinationController,
             OutboxAdminController,
+            ApiKeyAdminController,
             StatsController,
             AuditController,
         ],

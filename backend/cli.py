@@ -55,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
     replay = outbox_commands.add_parser("replay", help="send events again, due now")
     replay.add_argument("--dead", action="store_true", required=True, help="every dead-lettered event")
+    api_key = commands.add_parser("create-api-key", help="a new Open311 client key, printed once")
+    api_key.add_argument("--name", required=True, help="the client's name, shown beside its cases")
+    commands.add_parser("list-api-keys", help="the Open311 clients' keys (never the keys themselves)")
+    revoke = commands.add_parser("revoke-api-key", help="refuse an Open311 client's key from now on")
+    revoke.add_argument("key", help="the client's name or the key's id")
     sim = commands.add_parser("coordination-sim", help="a stand-in for the platform's departments")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=9100)
@@ -195,6 +200,7 @@ async def _worker(settings: Settings) -> int:
 
 
 async def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[int]]) -> int:
+    import backend.models  # noqa: F401  (every table: a command's rows may refer to any of them)
     from backend.db import create_engine, session_factory
 
     engine = create_engine(settings.resolved_database_url)
@@ -296,7 +302,56 @@ async def _seed_demo(settings: Settings, _args: Any) -> int:
     return await _with_session(settings, lambda session: seed_demo(session, settings))
 
 
+async def _create_api_key(settings: Settings, args: Any) -> int:
+    from backend.errors import ApiError
+    from backend.open311 import keys
+
+    async def work(session: AsyncSession) -> int:
+        try:
+            row, key = await keys.create_key(session, settings, args.name, None, "cli")
+        except ApiError as refused:
+            print(f"error: {refused.code}", file=sys.stderr)
+            return 2
+        # The key goes to stdout alone, so that a script can take it; the words go to stderr.
+        print(f"api key for {row.name} (id {row.id}); it is shown only now:", file=sys.stderr)
+        print(key)
+        return 0
+
+    return await _with_session(settings, work)
+
+
+async def _list_api_keys(settings: Settings, _args: Any) -> int:
+    from backend.open311 import keys
+
+    async def work(session: AsyncSession) -> int:
+        for row in await keys.list_keys(session):
+            state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
+            used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
+            print(f"{row.id}  {row.prefix}…  {state:<24}  last used {used:<16}  {row.name}")
+        return 0
+
+    return await _with_session(settings, work)
+
+
+async def _revoke_api_key(settings: Settings, args: Any) -> int:
+    from backend.open311 import keys
+
+    async def work(session: AsyncSession) -> int:
+        row = await keys.find_key(session, args.key)
+        if row is None:
+            print(f"error: no key named or numbered {args.key}", file=sys.stderr)
+            return 2
+        row = await keys.revoke_key(session, settings, row.id, None, "cli")
+        print(f"api key for {row.name} is revoked")
+        return 0
+
+    return await _with_session(settings, work)
+
+
 _ASYNC_COMMANDS: dict[str, Callable[[Settings, Any], Awaitable[int]]] = {
+    "create-api-key": _create_api_key,
+    "list-api-keys": _list_api_keys,
+    "revoke-api-key": _revoke_api_key,
     "create-user": _create_user,
     "import-grids": _import_grids,
     "load-categories": _load_categories,

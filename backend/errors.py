@@ -70,7 +70,8 @@ class ApiError(Exception):
         self.params = params
 
 
-def problem_response(request: Request[Any, Any, Any], error: ApiError) -> Response[Problem]:
+def problem_of(request: Request[Any, Any, Any], error: ApiError) -> tuple[Problem, str]:
+    """The refusal in the caller's language, and that language."""
     locale = negotiate(request.headers.get("accept-language"))
     values = dict(error.params)
     if isinstance(wait := values.get("retry_after"), int):
@@ -84,6 +85,11 @@ def problem_response(request: Request[Any, Any, Any], error: ApiError) -> Respon
         instance=request.url.path,
         fields=error.fields,
     )
+    return problem, locale
+
+
+def problem_response(request: Request[Any, Any, Any], error: ApiError) -> Response[Problem]:
+    problem, locale = problem_of(request, error)
     return Response(
         problem,
         status_code=error.status,
@@ -96,9 +102,10 @@ def handle_api_error(request: Request[Any, Any, Any], exc: ApiError) -> Response
     return problem_response(request, exc)
 
 
-def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+def as_api_error(request: Request[Any, Any, Any], exc: HTTPException) -> ApiError:
+    """Litestar's own refusals (validation, 404, 405, 413...) with our stable codes."""
     if isinstance(exc, ValidationException):
-        return problem_response(request, ApiError(422, "validation_error", fields=_field_errors(exc)))
+        return ApiError(422, "validation_error", fields=_field_errors(exc))
     status = exc.status_code
     code = _CODE_BY_STATUS.get(status, "http_error")
     if status >= 500:
@@ -106,7 +113,11 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     params: dict[str, object] = {"http_status": status}
     if status == 413:
         params["limit"] = size_text(request.route_handler.resolve_request_max_body_size() or 0)
-    return problem_response(request, ApiError(status, code, headers=exc.headers, **params))
+    return ApiError(status, code, headers=exc.headers, **params)
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    return problem_response(request, as_api_error(request, exc))
 
 
 def size_text(size: int) -> str:

@@ -26,6 +26,7 @@ from backend.notify.models import (
     PushSubscription,
     SmsOutcome,
 )
+from backend.open311.models import ApiKey
 from backend.quotas.models import QuotaHit
 from backend.replies.models import ReplyTemplate
 from backend.routing.models import RoutingRule
@@ -34,6 +35,7 @@ from backend.uploads.models import Photo
 metadata = Base.metadata
 
 __all__ = [
+    "ApiKey",
     "AuditEntry",
     "AuthSession",
     "Case",

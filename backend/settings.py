@@ -147,6 +147,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Inbox messages are kept this long (days).
     notifications_kept_days: int = 365
 
+    # Open311 GeoReport v2 (/open311/v2). A jurisdiction_id other than this one is not ours (404).
+    open311_jurisdiction_id: str = "city.example"
+    # Who a client's developers may write to, shown in discovery.
+    open311_contact: str = "城市运行管理服务平台 · city-service@example.org"
+    # Requests one key may file per hour and per minute (429 with Retry-After beyond them).
+    open311_requests_per_key_per_hour: int = 600
+    open311_requests_per_key_per_minute: int = 60
+    # A media_url is fetched within this time; loopback and private addresses are refused unless this
+    # is on (tests, development).
+    open311_media_timeout_seconds: float = 10.0
+    open311_media_allow_private: bool = False
+    # GET requests: the window searched when no dates are given (days), and the most rows answered.
+    open311_default_days: int = 90
+    open311_max_requests: int = 1000
+
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")

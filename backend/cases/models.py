@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, UtcDateTime, new_id, utcnow
+from backend.db import Base, JsonDoc, UtcDateTime, new_id, utcnow
 
 
 class Case(Base):
@@ -27,6 +28,8 @@ class Case(Base):
     # What was sent under that client_id: a retry must send the same, or it is a conflict.
     client_digest: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(16))
+    # Which Open311 client sent it (its key's name); null for the app's own sources.
+    source_client: Mapped[str | None] = mapped_column(String(80))
     request_type: Mapped[str] = mapped_column(String(16))
     category_code: Mapped[str | None] = mapped_column(ForeignKey("categories.code"), index=True)
     description: Mapped[str] = mapped_column(Text)
@@ -40,6 +43,11 @@ class Case(Base):
     reporter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     # Personal data: shown to the reporter and to staff, never in a public answer.
     contact_phone: Mapped[str | None] = mapped_column(String(20))
+    # From Open311 clients, which may send a name and an e-mail address too: personal data as above.
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    # Answers to the category's extra questions (Open311 attributes): code -> value or list of values.
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)
     # Set by the workflow; the overdue flag is derived from deadline_at and now, never stored.
     department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"), index=True)
     deadline_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)

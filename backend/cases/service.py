@@ -65,6 +65,18 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
 @dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a case came from when not from the app's own report screen (an Open311 client), with what
+    that source gives beyond a report: its name, the reporter's name and e-mail, extra answers."""
+
+    source: str
+    client: str | None = None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    attributes: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Submitted:
     request: RequestOut
     created: bool
@@ -94,6 +106,24 @@ async def submit_request(
     return Submitted(out, created=True)
 
 
+async def submit_from(
+    session: AsyncSession,
+    settings: Settings,
+    catalog: CatalogSnapshot,
+    principal: Principal,
+    body: RequestCreate,
+    provenance: Provenance,
+    locale: str,
+) -> RequestOut:
+    """A report from another source (its client_id new each time: such a source has no retries of
+    its own to recognise)."""
+    require_role(principal, "citizen")
+    async with session.begin():
+        out = await _create(session, settings, catalog, principal, body, None, locale, provenance)
+    log.info("request_submitted", case_id=out.id, tracking_no=out.tracking_no, source=provenance.source)
+    return out
+
+
 async def _replay(
     session: AsyncSession, case: Case, principal: Principal, digest: str, locale: str
 ) -> RequestOut:
@@ -111,8 +141,9 @@ async def _create(
     catalog: CatalogSnapshot,
     principal: Principal,
     body: RequestCreate,
-    digest: str,
+    digest: str | None,
     locale: str,
+    provenance: Provenance | None = None,
 ) -> RequestOut:
     category = _category_for(catalog, body)
     photo_ids = list(dict.fromkeys(body.photo_ids))
@@ -130,7 +161,7 @@ async def _create(
         tracking_no=await next_tracking_no(session, settings, now),
         client_id=body.client_id,
         client_digest=digest,
-        source="citizen",
+        source=provenance.source if provenance else "citizen",
         request_type=body.type,
         category_code=category.code if category else None,
         description=body.description,
@@ -143,6 +174,11 @@ async def _create(
         contact_phone=contact_phone,
         created_at=now,
     )
+    if provenance:
+        case.source_client = provenance.client
+        case.contact_name = provenance.contact_name
+        case.contact_email = provenance.contact_email
+        case.attributes = provenance.attributes
     # The case is inserted first: a retry's duplicate client_id fails here, before anything else.
     context = workflow.Context(catalog=catalog, tz=settings.tz, at=now)
     entry = await workflow.submit(session, case, principal, [str(i) for i in photo_ids], context)

@@ -127,6 +127,8 @@ class CaseSummary(msgspec.Struct, frozen=True):
     category_code: str | None
     category_name: str | None
     source: str
+    # The Open311 client that sent it (its key's name); null for the app's own sources.
+    source_client: str | None
     grid_code: str
     department_code: str | None
     department_name: str | None
@@ -190,6 +192,14 @@ class CaseRef(msgspec.Struct, frozen=True):
     tracking_no: str
 
 
+class AttributeAnswer(msgspec.Struct, frozen=True):
+    """An answer to one of the category's extra questions, in words."""
+
+    code: str
+    name: str
+    value: str
+
+
 class StaffCaseOut(msgspec.Struct, frozen=True):
     """A case in full, personal data included: every view is audited."""
 
@@ -197,6 +207,10 @@ class StaffCaseOut(msgspec.Struct, frozen=True):
     description: str
     accuracy_m: float | None
     contact_phone: str | None
+    # What an Open311 client sent of the reporter beside the phone.
+    contact_name: str | None
+    contact_email: str | None
+    attributes: list[AttributeAnswer]
     reporter: Reporter
     photos: list[StaffPhotoOut]
     timeline: list[StaffTimelineEntry]

@@ -24,6 +24,7 @@ from backend.cases.schemas import LocationOut, ReplyOut
 from backend.cases.service import OPEN_STATUSES, rating_out
 from backend.cases.staff_schemas import (
     ActionIn,
+    AttributeAnswer,
     CaseFeature,
     CaseFeatureCollection,
     CaseFeatureProps,
@@ -188,6 +189,7 @@ def _build_summary_select() -> Select[Any]:
             Case.request_type,
             Case.category_code,
             Case.source,
+            Case.source_client,
             Case.grid_code,
             Case.department_code,
             Case.description,
@@ -225,6 +227,7 @@ def _summary(row: Row[Any], catalog: CatalogSnapshot, locale: str, now: datetime
         category_code=row.category_code,
         category_name=category_name(category, locale) if category else None,
         source=row.source,
+        source_client=row.source_client,
         grid_code=row.grid_code,
         department_code=row.department_code,
         department_name=department,
@@ -305,6 +308,9 @@ async def _detail(
         description=case.description,
         accuracy_m=case.accuracy_m,
         contact_phone=case.contact_phone if contact else None,
+        contact_name=case.contact_name if contact else None,
+        contact_email=case.contact_email if contact else None,
+        attributes=_answers(catalog, case, locale),
         reporter=Reporter(id=str(reporter.id), kind=reporter.kind, phone=reporter.phone if contact else None),
         photos=[_staff_photo(photo) for photo in photos],
         timeline=[
@@ -338,6 +344,29 @@ async def _detail(
         voice_notes=await voice.notes_of(session, case.id),
         allowed_actions=workflow.allowed_actions(case, principal),
     )
+
+
+def _answers(catalog: CatalogSnapshot, case: Case, locale: str) -> list[AttributeAnswer]:
+    """The case's answers to its category's questions, in the questions' order and words."""
+    category = catalog.categories.get(case.category_code) if case.category_code else None
+    if not case.attributes or category is None:
+        return []
+    english = locale == "en"
+    answers: list[AttributeAnswer] = []
+    for question in category.attributes:
+        given = case.attributes.get(question.code)
+        if given is None:
+            continue
+        names = {value.key: value.en if english else value.zh for value in question.values}
+        values = given if isinstance(given, list) else [given]
+        answers.append(
+            AttributeAnswer(
+                code=question.code,
+                name=question.en if english else question.zh,
+                value=(", " if english else "、").join(names.get(str(v), str(v)) for v in values),
+            )
+        )
+    return answers
 
 
 async def _routed(session: AsyncSession, catalog: CatalogSnapshot, case: Case) -> Department | None:

@@ -12,6 +12,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+import msgspec
 import shapely
 from shapely import STRtree
 from shapely.geometry import Point, shape
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Category, Grid, ReplyDeadline
+from backend.catalog.schemas import AttributeDef
 from backend.errors import ApiError
 
 
@@ -27,11 +29,13 @@ class CategoryRef:
     """Plain values, not ORM rows: a rollback in some request must not expire the shared copy."""
 
     code: str
+    kind: str
     parent_code: str | None
     name_zh: str
     name_en: str
     deadline_hours: int | None
     active: bool
+    attributes: tuple[AttributeDef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +99,16 @@ async def load_snapshot(session: AsyncSession) -> CatalogSnapshot:
     categories = {
         c.code: CategoryRef(
             code=c.code,
+            kind=c.kind,
             parent_code=c.parent_code,
             name_zh=c.name_zh,
             name_en=c.name_en,
             deadline_hours=c.deadline_hours,
             active=c.active,
+            attributes=tuple(msgspec.convert(c.attributes or [], list[AttributeDef])),
         )
-        for c in await session.scalars(select(Category))
+        # In the file's order: lists built from the snapshot read as the city wrote them.
+        for c in await session.scalars(select(Category).order_by(Category.position))
     }
     rows = list(await session.scalars(select(Grid)))
     shapes = [shape(grid.geometry) for grid in rows]

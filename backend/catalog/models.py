@@ -26,6 +26,8 @@ class Category(Base):
     position: Mapped[int] = mapped_column(default=0)
     # A city's new file retires codes instead of deleting them: old cases keep their category.
     active: Mapped[bool] = mapped_column(default=True)
+    # Extra questions a report of this category may answer (Open311 attributes); see AttributeDef.
+    attributes: Mapped[list[dict[str, Any]] | None] = mapped_column(JsonDoc)
 
     @property
     def is_minor(self) -> bool:

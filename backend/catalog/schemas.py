@@ -48,6 +48,32 @@ class CatalogOut(msgspec.Struct, frozen=True):
     categories: list[CategoryOut]
 
 
+# Open311's datatypes for a category's extra questions.
+AttributeType = Literal["string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"]
+LIST_TYPES = frozenset({"singlevaluelist", "multivaluelist"})
+
+
+class AttributeValue(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    key: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+    zh: str
+    en: str
+
+
+class AttributeDef(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """An extra question a report of one category may answer (e.g. which way a manhole cover is broken)."""
+
+    code: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+    datatype: AttributeType
+    zh: str
+    en: str
+    required: bool = False
+    values: list[AttributeValue] = []
+
+    def __post_init__(self) -> None:
+        if (self.datatype in LIST_TYPES) != bool(self.values):
+            raise ValueError(f"attribute {self.code}: values are for list datatypes, and those need them")
+
+
 # The category file (backend/catalog/data/categories.json is the shipped example).
 class MinorClassFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     code: GbCode
@@ -55,6 +81,7 @@ class MinorClassFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     en: str
     deadline_hours: Hours
     icon: str | None = None
+    attributes: list[AttributeDef] = []
 
 
 class MajorClassFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

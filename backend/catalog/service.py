@@ -79,6 +79,7 @@ def parse_category_file(data: bytes) -> ParsedCategories:
                     icon=None,
                     position=position,
                     active=True,
+                    attributes=None,
                 )
             )
             position += 1
@@ -99,6 +100,7 @@ def parse_category_file(data: bytes) -> ParsedCategories:
                         icon=minor.icon,
                         position=position,
                         active=True,
+                        attributes=msgspec.to_builtins(minor.attributes) or None,
                     )
                 )
                 position += 1

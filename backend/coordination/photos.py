@@ -8,23 +8,18 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import httpx
 import structlog
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.errors import ApiError, FieldError
 from backend.settings import Settings
+from backend.uploads import remote
 from backend.uploads.models import Photo
 from backend.uploads.service import delete_objects, store_photo
 from backend.uploads.storage import ObjectStore
 
 log = structlog.get_logger(__name__)
-MAX_REDIRECTS = 3
-
-
-class Unusable(Exception):
-    """Why a photo URL gave no usable photo (a stable reason, not the remote's words)."""
 
 
 async def take(
@@ -37,15 +32,13 @@ async def take(
 ) -> list[uuid.UUID]:
     """The photos, stored unattached and owned by the platform, in the callback's order."""
     taken: list[uuid.UUID] = []
-    timeout = httpx.Timeout(settings.coordination_timeout_seconds)
-    async with httpx.AsyncClient(
-        timeout=timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS
-    ) as client:
+    # The platform is the city's own, often on its private network: its addresses are not refused.
+    async with remote.client(settings.coordination_timeout_seconds, allow_private=True) as http:
         for index, url in enumerate(urls):
             try:
-                data = await _fetch(client, url, settings.max_upload_bytes)
+                data = await remote.fetch(http, url, settings.max_upload_bytes, allow_private=True)
                 photo = await store_photo(session, store, settings, slots, owner_id, data)
-            except (Unusable, ApiError) as refused:
+            except (remote.Unusable, ApiError) as refused:
                 reason = refused.code if isinstance(refused, ApiError) else str(refused)
                 log.warning("callback_photo_refused", index=index, reason=reason)
                 await discard(session, store, taken)
@@ -57,27 +50,6 @@ async def take(
                 ) from None
             taken.append(photo.id)
     return taken
-
-
-async def _fetch(client: httpx.AsyncClient, url: str, limit: int) -> bytes:
-    if not url.startswith(("https://", "http://")):
-        raise Unusable("scheme_not_allowed")
-    try:
-        async with client.stream("GET", url) as answer:
-            if not answer.is_success:
-                raise Unusable(f"http_{answer.status_code}")
-            if int(answer.headers.get("content-length") or 0) > limit:
-                raise Unusable("too_large")
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in answer.aiter_bytes():
-                size += len(chunk)
-                if size > limit:  # a length that lied, or none given
-                    raise Unusable("too_large")
-                chunks.append(chunk)
-    except httpx.HTTPError as failed:
-        raise Unusable(f"unreachable: {type(failed).__name__}") from None
-    return b"".join(chunks)
 
 
 async def discard(session: AsyncSession, store: ObjectStore, photo_ids: list[uuid.UUID]) -> None:

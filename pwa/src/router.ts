@@ -76,6 +76,12 @@ export const router = createRouter({
           component: () => import('./staff/AdminDeliveryView.vue'),
           meta: { admin: true },
         },
+        {
+          path: 'admin/api-keys',
+          name: 'staff-admin-api-keys',
+          component: () => import('./staff/AdminApiKeysView.vue'),
+          meta: { admin: true },
+        },
       ],
     },
   ],

@@ -88,6 +88,8 @@ export interface CaseSummary {
   category_code: string | null
   category_name: string | null
   source: string
+  // The Open311 client's name when `source` is 'open311'.
+  source_client: string | null
   grid_code: string
   department_code: string | null
   department_name: string | null
@@ -132,6 +134,11 @@ export interface StaffCase {
   description: string
   accuracy_m: number | null
   contact_phone: string | null
+  // What an Open311 client sent of the reporter beside the phone.
+  contact_name: string | null
+  contact_email: string | null
+  // Answers to the category's extra questions, already in words.
+  attributes: { code: string; name: string; value: string }[]
   reporter: { id: string; kind: string; phone: string | null }
   photos: { photo: Photo; original_url: string; taken_at: string | null }[]
   timeline: StaffTimelineEntry[]
@@ -182,6 +189,16 @@ export interface RoutingRule {
   grid_prefix: string | null
   department_code: string
   department_name: string
+}
+
+/** An Open311 client's key as listed: never the key itself, which is shown only when made. */
+export interface ApiKey {
+  id: string
+  name: string
+  prefix: string
+  created_at: string
+  last_used_at: string | null
+  revoked_at: string | null
 }
 
 export interface Department {

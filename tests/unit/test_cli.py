@@ -150,3 +150,27 @@ def test_outbox_replay_dead_makes_dead_letters_due_again(seeded: Path, tmp_path:
         ).fetchone()[0]
         audited = connection.execute("SELECT action FROM audit_entries").fetchall()
     assert left == 0 and audited == [("outbox.replayed",)]
+
+
+def test_api_keys_are_made_listed_and_revoked_from_the_command_line(migrated: Path, tmp_path: Path) -> None:
+    data = copy_of(migrated, tmp_path)
+    made = run(data, "create-api-key", "--name", "12345 热线")
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip()
+    assert key.startswith("c311_") and len(key) > 40, "the key alone on stdout, for a script to take"
+    with sqlite3.connect(data / "city.db") as connection:
+        [(digest, prefix, kind)] = connection.execute(
+            "SELECT key_digest, prefix, users.kind FROM api_keys JOIN users ON users.id = api_keys.user_id"
+        ).fetchall()
+    assert key not in (digest, prefix) and key.startswith(prefix), "only a digest and a prefix are kept"
+    assert kind == "client"
+    again = run(data, "create-api-key", "--name", "12345 热线")
+    assert again.returncode == 2 and "api_key_name_taken" in again.stderr
+
+    listed = run(data, "list-api-keys")
+    assert listed.returncode == 0 and "12345 热线" in listed.stdout and "active" in listed.stdout
+    assert key not in listed.stdout
+    revoked = run(data, "revoke-api-key", "12345 热线")
+    assert revoked.returncode == 0, revoked.stderr
+    assert "revoked" in run(data, "list-api-keys").stdout
+    assert run(data, "revoke-api-key", "nobody").returncode == 2
