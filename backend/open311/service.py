@@ -15,6 +15,7 @@ import structlog
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.accounts.service import normalize_phone
 from backend.accounts.tokens import Principal
 from backend.cases.models import Case, TimelineEntry
 from backend.cases.schemas import LocationIn, RequestCreate
@@ -177,6 +178,12 @@ async def submit(
         # Geocoding an address is not ours to do: a point is needed.
         raise ApiError(400, "open311_location_required")
     attributes = _checked_attributes(category.attributes if category else (), body.attributes)
+    # Refusals the case would meet anyway, before a photo is fetched and stored for nothing.
+    if catalog.grid_at(body.lat, body.long) is None:
+        raise ApiError(422, "outside_service_area")
+    if body.phone:
+        normalize_phone(body.phone)
+    contact_email = _checked_email(body.email)
     principal = Principal(user_id=key.user_id, kind=CLIENT_KIND, roles=("citizen",))
     photo_ids = await _take_media(session, settings, store, slots, key.user_id, media)
     description = (body.description or "").strip() or (
@@ -199,7 +206,7 @@ async def submit(
         source="open311",
         client=key.name,
         contact_name=name,
-        contact_email=_checked_email(body.email),
+        contact_email=contact_email,
         attributes=attributes or None,
     )
     out = await submit_from(session, settings, catalog, principal, request, provenance, locale)

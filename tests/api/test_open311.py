@@ -342,13 +342,17 @@ async def test_bad_requests_are_refused_in_the_specs_shape_and_store_nothing(
 ) -> None:
     _, api_key = await new_key(app)
     form = {k: v for k, v in {**report(api_key), **change}.items() if v != "" or k == "api_key"}
-    answer = await file_request(client, form)
+    # With a photo: a refused request fetches and keeps none.
+    answer = await client.post(
+        "/open311/v2/requests.json", data=form, files={"media": ("p.jpg", jpeg_with_gps(), "image/jpeg")}
+    )
     assert answer.status_code == status, answer.text
     [error] = answer.json()
     assert (error["code"], error["problem"]) == (status, problem)
     assert error["description"]
     async with app.state.sessionmaker() as session:
         assert list(await session.scalars(select(Case))) == []
+        assert list(await session.scalars(select(Photo))) == []
 
 
 async def test_a_revoked_key_is_refused_and_each_key_has_its_own_limits(
