@@ -41,15 +41,26 @@ class TabStop:
     visible: bool
 
 
-_DESCRIBE = """() => {
+# The focused element, scrolled into view, described, with its place on the page (not on the screen:
+# scrolling must not make one stop look like another); null when focus left the page. Two frames
+# later, so that what the screen shows is what the focus looks like.
+_FOCUSED = """async () => {
     const el = document.activeElement;
     if (!el || el === document.body) return null;
+    el.scrollIntoView({block: 'center', inline: 'nearest'});
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
     const r = el.getBoundingClientRect();
     const name = el.getAttribute('aria-label') || el.getAttribute('name') || (el.textContent || '').trim();
     return {
         description: `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "${name.slice(0, 40)}"`,
         x: r.x, y: r.y, width: r.width, height: r.height,
+        page_x: r.x + window.scrollX, page_y: r.y + window.scrollY,
     };
+}"""
+_BLUR = """async () => {
+    window.__stop = document.activeElement;
+    window.__stop.blur();
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
 }"""
 
 
@@ -75,22 +86,18 @@ def tab_stops(page: Page, limit: int = 80) -> list[TabStop]:
     seen: set[str] = set()
     for _ in range(limit):
         page.keyboard.press("Tab")
-        page.wait_for_timeout(60)
-        box = page.evaluate(_DESCRIBE)
+        box = page.evaluate(_FOCUSED)
         if box is None:
             break
-        key = f"{box['description']}@{round(box['x'])},{round(box['y'])}"
+        key = f"{box['description']}@{round(box['page_x'])},{round(box['page_y'])}"
         if key in seen:
             break
         seen.add(key)
-        page.evaluate("() => document.activeElement.scrollIntoView({block: 'center', inline: 'nearest'})")
-        page.wait_for_timeout(30)
-        box = page.evaluate(_DESCRIBE)
         clip = _clip(box, page)
-        focused = page.screenshot(clip=clip)
-        page.evaluate("() => { window.__stop = document.activeElement; window.__stop.blur(); }")
-        page.wait_for_timeout(60)
-        blurred = page.screenshot(clip=clip)
+        # Transitions finished, not caught half way: the ring as it ends up, and its absence.
+        focused = page.screenshot(clip=clip, animations="disabled")
+        page.evaluate(_BLUR)
+        blurred = page.screenshot(clip=clip, animations="disabled")
         page.evaluate("() => window.__stop.focus()")
         stops.append(TabStop(description=box["description"], visible=focused != blurred))
     return stops
