@@ -4,10 +4,8 @@ pipeline and kept as the case's own; one that is not a photo refuses the callbac
 from __future__ import annotations
 
 import io
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -22,40 +20,21 @@ from backend.models import Case
 from backend.uploads.models import Photo
 from tests.api.test_coordination_callbacks import SECRET, accepted_case, send, step
 from tests.api.test_uploads import jpeg_with_gps
+from tests.file_server import serving
 
 LIMIT = 1024 * 1024
 
 
-class _Files(BaseHTTPRequestHandler):
+@pytest.fixture(scope="module")
+def photo_server() -> Iterator[str]:
     """The platform's photo store: a GPS-tagged JPEG, a text file, a file over our limit, a 404."""
-
     files = {
         "/after.jpg": jpeg_with_gps(),
         "/notes.txt": "这不是照片".encode(),
         "/huge.jpg": b"\xff\xd8\xff" + b"\0" * (LIMIT + 1),
     }
-
-    def do_GET(self) -> None:
-        data = self.files.get(self.path)
-        if data is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def photo_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving(files) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

@@ -5,11 +5,9 @@ back as the workflow moves it, no personal data in any GET, and the spec's error
 from __future__ import annotations
 
 import io
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from xml.etree import ElementTree
 
@@ -27,34 +25,16 @@ from backend.open311.models import ApiKey
 from backend.uploads.models import Photo
 from tests.api.conftest import INSIDE, OUTSIDE, advance, staff_headers
 from tests.api.test_uploads import jpeg_with_gps
+from tests.file_server import serving
 
 PHONE = "13912345678"
 EMAIL = "wang.fang@example.com"
 
 
-class _Files(BaseHTTPRequestHandler):
-    files = {"/photo.jpg": jpeg_with_gps(), "/notes.txt": "这不是照片".encode()}
-
-    def do_GET(self) -> None:
-        data = self.files.get(self.path)
-        if data is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def media_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serving({"/photo.jpg": jpeg_with_gps(), "/notes.txt": "这不是照片".encode()}) as url:
+        yield url
 
 
 def configure(app: Litestar, **values: Any) -> None:
