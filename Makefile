@@ -71,6 +71,7 @@ bench: $(STAMP) $(PWA_BUILD) $(LIGHTHOUSE_STAMP) $(CHROMIUM)
 	$(PY) bench/outbox.py
 	$(PY) bench/track_ingest.py
 	$(PY) bench/push.py
+	$(PY) bench/live_feed.py
 
 # Mutation testing of the workflow, accounts and uploads (mutmut; settings in setup.cfg). Not part of
 # `make test`. Stops after MUTATE_MINUTES; mutants/ keeps every verdict, so the next run goes on where

@@ -30,6 +30,7 @@ from backend.errors import EXCEPTION_HANDLERS
 from backend.field.routes import FieldController, StaffFieldController, VoiceNoteController
 from backend.health import health
 from backend.logs import configure_logging
+from backend.notify.feed import FeedHub
 from backend.notify.routes import NotificationController, PushController, staff_stream
 from backend.open311.routes import ApiKeyAdminController, Open311Controller
 from backend.pwa import ConfigController, app_shell, robots
@@ -53,6 +54,7 @@ async def open_resources(app: Litestar) -> None:
     app.state.store = await make_store(settings)
     app.state.sms = make_sms_sender(settings)
     app.state.catalog = CatalogCache(settings.catalog_ttl_seconds)
+    app.state.feed = FeedHub(app.state.sessionmaker)
     # Each slot holds one decoded photo: bounded memory under a burst of uploads.
     app.state.image_slots = asyncio.Semaphore(max(2, os.cpu_count() or 2))
     app.state.worker = (
@@ -66,6 +68,7 @@ async def open_resources(app: Litestar) -> None:
 
 
 async def close_resources(app: Litestar) -> None:
+    await app.state.feed.close()
     if app.state.worker is not None:
         app.state.worker.cancel()
         await asyncio.gather(app.state.worker, return_exceptions=True)

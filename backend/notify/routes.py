@@ -8,7 +8,6 @@ import re
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, Response, delete, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -25,7 +24,7 @@ from backend.edge.caching import NO_STORE
 from backend.edge.compression import SKIP
 from backend.errors import ApiError
 from backend.notify import service
-from backend.notify.feed import FeedReader, last_seq
+from backend.notify.feed import FeedHub, FeedReader, feed_event, last_seq
 from backend.notify.models import LiveEvent
 from backend.notify.schemas import (
     MarkReadIn,
@@ -68,7 +67,7 @@ async def staff_stream(
     # An id from the future (another database, a made-up one) restarts from now, not never.
     resume = newest if asked is None else min(asked, newest)
     return ServerSentEvent(
-        _events(sessions, FeedReader(resume), settings.live_poll_seconds),
+        _events(state.feed, sessions, resume, settings.live_poll_seconds),
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
@@ -81,24 +80,28 @@ def _seq(raw: str) -> int:
 
 
 async def _events(
-    sessions: async_sessionmaker[AsyncSession], reader: FeedReader, poll_seconds: float
+    hub: FeedHub, sessions: async_sessionmaker[AsyncSession], after: int, poll_seconds: float
 ) -> AsyncIterator[ServerSentEventMessage]:
     # The stream's position first, so that a client that saw nothing yet can still resume from here.
-    yield ServerSentEventMessage(event="ready", id=reader.after, data="{}", retry=RETRY_MS)
-    idle = 0.0
-    while True:
-        # Waiting comes first: a client that leaves at once (HEAD, a closed tab) ends the stream here.
-        await asyncio.sleep(poll_seconds)
-        # A client leaving mid-read must not cancel the read itself: a database connection cut off
-        # half-way is not handed back cleanly.
-        batch = await asyncio.shield(_read(sessions, reader))
-        for event in batch:
-            data = msgspec.json.encode({**event.payload, "occurred_at": event.occurred_at.isoformat()})
-            yield ServerSentEventMessage(event=event.event_type, id=event.seq, data=data.decode())
-        idle = 0.0 if batch else idle + poll_seconds
-        if idle >= KEEPALIVE_SECONDS:
-            idle = 0.0
-            yield ServerSentEventMessage(comment="keep-alive")
+    yield ServerSentEventMessage(event="ready", id=after, data="{}", retry=RETRY_MS)
+    async with hub.open(poll_seconds):
+        reader = FeedReader(after)
+        while True:
+            if reader.after < hub.floor:
+                # Further back than the hub remembers (resumed from long ago, or left behind by a
+                # burst): the database, until caught up.
+                batch = [feed_event(row) for row in await asyncio.shield(_read(sessions, reader))]
+                if not batch:
+                    await asyncio.sleep(poll_seconds)  # held at a gap that may still fill
+                    continue
+            else:
+                batch = await hub.after(reader.after, KEEPALIVE_SECONDS)
+                if not batch:
+                    yield ServerSentEventMessage(comment="keep-alive")
+                    continue
+                reader.after = batch[-1].seq
+            for event in batch:
+                yield ServerSentEventMessage(event=event.event_type, id=event.seq, data=event.data)
 
 
 async def _read(sessions: async_sessionmaker[AsyncSession], reader: FeedReader) -> list[LiveEvent]:

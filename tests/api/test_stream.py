@@ -14,6 +14,7 @@ import msgspec
 import pytest
 import uvicorn
 from litestar import Litestar
+from sqlalchemy import event as sqlalchemy_event
 
 from backend.models import LiveEvent
 from backend.notify import feed
@@ -150,3 +151,31 @@ async def test_an_id_from_the_future_restarts_from_now(
         case = await submit(client, await device_headers(client))
         arrived = await asyncio.wait_for(anext(stream), 10)
         assert arrived["event"] == "case.submitted" and json.loads(arrived["data"])["id"] == case["id"]
+
+
+async def test_many_open_streams_share_one_reader_of_the_feed(
+    base_url: str, client: httpx.AsyncClient, app: Litestar
+) -> None:
+    staff = await staff_headers(app, "dispatcher")
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "FROM live_events" in statement and "max(" not in statement:
+            reads.append(statement)
+
+    engine = app.state.engine.sync_engine
+    sqlalchemy_event.listen(engine, "before_cursor_execute", count)
+    try:
+        streams = [await collect(base_url, staff, until=1) for _ in range(10)]
+        reads.clear()
+        await asyncio.sleep(1.0)
+        # One reader polling every 0.05 s: about 20 reads a second, not one set per stream (200).
+        assert len(reads) <= 30, len(reads)
+        case = await submit(client, await device_headers(client))
+        for seen, _, task in streams:
+            await asyncio.wait_for(task, 10)
+            assert [(e["event"], json.loads(e["data"])["id"]) for e in seen] == [
+                ("case.submitted", case["id"])
+            ]
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", count)
