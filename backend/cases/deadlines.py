@@ -30,4 +30,5 @@ def is_overdue(status: str, deadline_at: datetime | None, now: datetime | None =
 
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
     """is_overdue as SQL, for filters and counts."""
-    return and_(Case.status.in_(OWED_STATUSES), Case.deadline_at < now)
+    columns = Case.__table__.c
+    return and_(columns.status.in_(OWED_STATUSES), columns.deadline_at < now)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.guards import STAFF_ROLES, require_role
@@ -80,39 +81,84 @@ class CaseFilter:
     created_to: datetime | None = None
     text: str | None = None
 
-    def conditions(self, now: datetime, *, with_status: bool = True) -> list[ColumnElement[bool]]:
-        where: list[ColumnElement[bool]] = []
+    def bound(self, now: datetime, *, with_status: bool = True) -> tuple[tuple[str, ...], dict[str, Any]]:
+        """Which conditions apply (the filter's shape: one statement is built per shape, once) and
+        the values they are bound to."""
+        values: dict[str, Any] = {"now": now}
+        shape: list[str] = []
+
+        def add(name: str, value: Any) -> None:
+            shape.append(name)
+            values[name] = value
+
         if with_status and self.statuses:
-            where.append(Case.status.in_(self.statuses))
+            add("statuses", list(self.statuses))
         if self.request_type:
-            where.append(Case.request_type == self.request_type)
+            add("request_type", self.request_type)
         if self.category:
-            where.append(Case.category_code.startswith(self.category, autoescape=True))
+            add("category", _prefix_pattern(self.category))
         if self.grid:
-            where.append(Case.grid_code.startswith(self.grid, autoescape=True))
+            add("grid", _prefix_pattern(self.grid))
         if self.source:
-            where.append(Case.source == self.source)
+            add("source", self.source)
         if self.department:
-            where.append(Case.department_code == self.department)
+            add("department", self.department)
         if self.overdue is not None:
-            late = overdue_clause(now)
-            where.append(late if self.overdue else ~late)
+            shape.append("overdue" if self.overdue else "on_time")
         if self.created_from:
-            where.append(Case.created_at >= self.created_from)
+            add("created_from", self.created_from)
         if self.created_to:
-            where.append(Case.created_at < self.created_to)
+            add("created_to", self.created_to)
         if self.text and TRACKING_NO.fullmatch(self.text):
             # A tracking number is looked up by its own index, not searched for in every text.
-            where.append(Case.tracking_no == self.text)
+            add("tracking_no", self.text)
         elif self.text:
             # lower(x) LIKE '%word%': the form the trigram indexes of migration 0004 answer.
-            where.append(
-                or_(
-                    Case.description.icontains(self.text, autoescape=True),
-                    Case.address.icontains(self.text, autoescape=True),
-                )
-            )
-        return where
+            add("text", f"%{_escape_like(self.text.lower())}%")
+        return tuple(shape), values
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _prefix_pattern(prefix: str) -> str:
+    return f"{_escape_like(prefix)}%"
+
+
+def _now() -> Any:
+    return bindparam("now", type_=_CASE.deadline_at.type)
+
+
+# Table columns, not the ORM's attributes: the hot statements below go through Core alone, without
+# the ORM's compile and loading layers (bench/triage.py).
+_CASE = Case.__table__.c
+_DEPARTMENT = Department.__table__.c
+_PHOTO = Photo.__table__.c
+
+# Each filter as SQL over bound values (CaseFilter.bound gives them).
+_CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "statuses": lambda: _CASE.status.in_(bindparam("statuses", expanding=True)),
+    "request_type": lambda: _CASE.request_type == bindparam("request_type"),
+    "category": lambda: _CASE.category_code.like(bindparam("category"), escape="/"),
+    "grid": lambda: _CASE.grid_code.like(bindparam("grid"), escape="/"),
+    "source": lambda: _CASE.source == bindparam("source"),
+    "department": lambda: _CASE.department_code == bindparam("department"),
+    "overdue": lambda: overdue_clause(_now()),
+    "on_time": lambda: ~overdue_clause(_now()),
+    "created_from": lambda: _CASE.created_at >= bindparam("created_from", type_=_CASE.created_at.type),
+    "created_to": lambda: _CASE.created_at < bindparam("created_to", type_=_CASE.created_at.type),
+    "tracking_no": lambda: _CASE.tracking_no == bindparam("tracking_no"),
+    "text": lambda: or_(
+        func.lower(_CASE.description).like(bindparam("text"), escape="/"),
+        func.lower(_CASE.address).like(bindparam("text"), escape="/"),
+    ),
+}
+
+
+@functools.cache
+def _where(shape: tuple[str, ...]) -> tuple[ColumnElement[bool], ...]:
+    return tuple(_CONDITIONS[name]() for name in shape)
 
 
 def _staff(principal: Principal) -> None:
@@ -131,28 +177,40 @@ async def queue(
 ) -> CasePage:
     _staff(principal)
     now = utcnow()
-    query = SUMMARY_SELECT.where(*filters.conditions(now))
-    query = _keyset(query, sort, cursors.decode(cursor, sort) if cursor else None).limit(limit + 1)
+    shape, values = filters.bound(now)
+    if cursor:
+        values["after_at"], values["after_id"] = cursors.decode(cursor, sort)
+    statement = _queue_statement(shape, sort, cursor is not None)
     async with session.begin():
-        rows = (await session.execute(query)).all()
+        rows = (await session.execute(statement, {**values, "limit": limit + 1})).all()
     items = [_summary(row, catalog, locale, now) for row in rows[:limit]]
     next_cursor = _next_cursor(rows[limit - 1], sort) if len(rows) > limit else None
     return CasePage(items=items, next_cursor=next_cursor)
 
 
-def _keyset(query: Select[Any], sort: SortKey, after: tuple[datetime, uuid.UUID] | None) -> Select[Any]:
-    """Order by a time and the id, and continue strictly after the last row seen: a page never
-    shifts when new cases arrive, unlike OFFSET. The row comparison (t, id) < (x, y), unlike the
-    equivalent OR, lets the database start the index scan at the cursor (bench/triage.py)."""
+@functools.lru_cache(maxsize=512)
+def _queue_statement(shape: tuple[str, ...], sort: SortKey, after: bool) -> Select[Any]:
+    """Built once per filter shape, sort and page kind: building a statement and working out its
+    cache key on every call cost more than the query itself (bench/triage.py)."""
+    return _keyset(SUMMARY_SELECT.where(*_where(shape)), sort, after).limit(bindparam("limit"))
+
+
+def _keyset(query: Select[Any], sort: SortKey, after: bool) -> Select[Any]:
+    """Order by a time and the id, and continue strictly after the last row seen (`after_at`,
+    `after_id`): a page never shifts when new cases arrive, unlike OFFSET. The row comparison
+    (t, id) < (x, y), unlike the equivalent OR, lets the database start the index scan at the cursor."""
+    cursor = tuple_(
+        bindparam("after_at", type_=_CASE.created_at.type), bindparam("after_id", type_=_CASE.id.type)
+    )
     if sort == "deadline_at":
         # Soonest deadline first: only cases that have one.
-        key = tuple_(Case.deadline_at, Case.id)
-        query = query.where(Case.deadline_at.is_not(None))
-        return (query.where(key > after) if after else query).order_by(Case.deadline_at, Case.id)
-    key = tuple_(Case.created_at, Case.id)
+        key = tuple_(_CASE.deadline_at, _CASE.id)
+        query = query.where(_CASE.deadline_at.is_not(None))
+        return (query.where(key > cursor) if after else query).order_by(_CASE.deadline_at, _CASE.id)
+    key = tuple_(_CASE.created_at, _CASE.id)
     if sort == "created_at":
-        return (query.where(key > after) if after else query).order_by(Case.created_at, Case.id)
-    return (query.where(key < after) if after else query).order_by(Case.created_at.desc(), Case.id.desc())
+        return (query.where(key > cursor) if after else query).order_by(_CASE.created_at, _CASE.id)
+    return (query.where(key < cursor) if after else query).order_by(_CASE.created_at.desc(), _CASE.id.desc())
 
 
 def _next_cursor(row: Row[Any], sort: SortKey) -> str:
@@ -160,18 +218,18 @@ def _next_cursor(row: Row[Any], sort: SortKey) -> str:
     return cursors.encode(sort, at, row.id)
 
 
+@functools.lru_cache(maxsize=512)
+def _counts_statement(shape: tuple[str, ...]) -> Select[Any]:
+    overdue = func.count().filter(overdue_clause(_now()))
+    return select(_CASE.status, func.count(), overdue).where(*_where(shape)).group_by(_CASE.status)
+
+
 async def counts(session: AsyncSession, principal: Principal, filters: CaseFilter) -> StatusCounts:
     """Cases per status under the same filters (the status filter aside), and how many are overdue."""
     _staff(principal)
-    now = utcnow()
-    where = filters.conditions(now, with_status=False)
-    overdue = func.count().filter(overdue_clause(now))
+    shape, values = filters.bound(utcnow(), with_status=False)
     async with session.begin():
-        rows = (
-            await session.execute(
-                select(Case.status, func.count(), overdue).where(*where).group_by(Case.status)
-            )
-        ).all()
+        rows = (await session.execute(_counts_statement(shape), values)).all()
     by_status = {status: n for status, n, _ in rows}
     return StatusCounts(
         counts=by_status, total=sum(by_status.values()), overdue=sum(late for *_, late in rows)
@@ -183,31 +241,31 @@ def _build_summary_select() -> Select[Any]:
     queue is the desk's hottest read (bench/triage.py)."""
     return (
         select(
-            Case.id,
-            Case.tracking_no,
-            Case.status,
-            Case.request_type,
-            Case.category_code,
-            Case.source,
-            Case.source_client,
-            Case.grid_code,
-            Case.department_code,
-            Case.description,
-            Case.address,
-            Case.lat,
-            Case.lng,
-            Case.accuracy_m,
-            Case.created_at,
-            Case.updated_at,
-            Case.deadline_at,
-            Case.version,
-            Department.name_zh.label("department_zh"),
-            Department.name_en.label("department_en"),
-            Photo.id.label("thumb_id"),
+            _CASE.id,
+            _CASE.tracking_no,
+            _CASE.status,
+            _CASE.request_type,
+            _CASE.category_code,
+            _CASE.source,
+            _CASE.source_client,
+            _CASE.grid_code,
+            _CASE.department_code,
+            _CASE.description,
+            _CASE.address,
+            _CASE.lat,
+            _CASE.lng,
+            _CASE.accuracy_m,
+            _CASE.created_at,
+            _CASE.updated_at,
+            _CASE.deadline_at,
+            _CASE.version,
+            _DEPARTMENT.name_zh.label("department_zh"),
+            _DEPARTMENT.name_en.label("department_en"),
+            _PHOTO.id.label("thumb_id"),
         )
-        .select_from(Case)
-        .outerjoin(Department, Department.code == Case.department_code)
-        .outerjoin(Photo, and_(Photo.case_id == Case.id, Photo.position == 0))
+        .select_from(Case.__table__)
+        .outerjoin(Department.__table__, _DEPARTMENT.code == _CASE.department_code)
+        .outerjoin(Photo.__table__, and_(_PHOTO.case_id == _CASE.id, _PHOTO.position == 0))
     )
 
 
@@ -216,31 +274,61 @@ SUMMARY_SELECT = _build_summary_select()
 
 
 def _summary(row: Row[Any], catalog: CatalogSnapshot, locale: str, now: datetime) -> CaseSummary:
-    category = catalog.categories.get(row.category_code) if row.category_code else None
-    department = row.department_en if locale == "en" else row.department_zh
+    # Unpacked by position, in SUMMARY_SELECT's order: a Row's attribute lookup was most of the cost
+    # of building a queue page (bench/triage.py). Columns a caller added come after, unread here.
+    (
+        case_id,
+        tracking_no,
+        status,
+        request_type,
+        category_code,
+        source,
+        source_client,
+        grid_code,
+        department_code,
+        description,
+        address,
+        lat,
+        lng,
+        accuracy_m,
+        created_at,
+        updated_at,
+        deadline_at,
+        version,
+        department_zh,
+        department_en,
+        thumb_id,
+        *_,
+    ) = row
+    category = catalog.categories.get(category_code) if category_code else None
     return CaseSummary(
-        id=str(row.id),
-        tracking_no=row.tracking_no,
-        status=row.status,
-        status_name=translate(f"status.{row.status}", locale),
-        type=row.request_type,
-        category_code=row.category_code,
+        id=str(case_id),
+        tracking_no=tracking_no,
+        status=status,
+        status_name=_status_name(status, locale),
+        type=request_type,
+        category_code=category_code,
         category_name=category_name(category, locale) if category else None,
-        source=row.source,
-        source_client=row.source_client,
-        grid_code=row.grid_code,
-        department_code=row.department_code,
-        department_name=department,
-        description=_shorten(row.description),
-        address=row.address,
-        location=LocationOut(lat=row.lat, lng=row.lng, accuracy_m=row.accuracy_m),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        deadline_at=row.deadline_at,
-        overdue=is_overdue(row.status, row.deadline_at, now),
-        version=row.version,
-        thumb_url=thumb_url(row.thumb_id) if row.thumb_id else None,
+        source=source,
+        source_client=source_client,
+        grid_code=grid_code,
+        department_code=department_code,
+        department_name=department_en if locale == "en" else department_zh,
+        description=_shorten(description),
+        address=address,
+        location=LocationOut(lat=lat, lng=lng, accuracy_m=accuracy_m),
+        created_at=created_at,
+        updated_at=updated_at,
+        deadline_at=deadline_at,
+        overdue=is_overdue(status, deadline_at, now),
+        version=version,
+        thumb_url=thumb_url(thumb_id) if thumb_id else None,
     )
+
+
+@functools.cache
+def _status_name(status: str, locale: str) -> str:
+    return translate(f"status.{status}", locale)
 
 
 async def summaries(
@@ -250,7 +338,9 @@ async def summaries(
     if not case_ids:
         return []
     now = utcnow()
-    rows = {row.id: row for row in (await session.execute(SUMMARY_SELECT.where(Case.id.in_(case_ids)))).all()}
+    rows = {
+        row.id: row for row in (await session.execute(SUMMARY_SELECT.where(_CASE.id.in_(case_ids)))).all()
+    }
     return [_summary(rows[case_id], catalog, locale, now) for case_id in case_ids]
 
 
@@ -523,6 +613,29 @@ async def _photo_hashes(session: AsyncSession, case_ids: list[uuid.UUID]) -> dic
     return found
 
 
+@functools.lru_cache(maxsize=512)
+def _geo_statement(shape: tuple[str, ...]) -> Select[Any]:
+    return (
+        select(
+            _CASE.id,
+            _CASE.tracking_no,
+            _CASE.status,
+            _CASE.category_code,
+            _CASE.lat,
+            _CASE.lng,
+            # Decided in the database: no timestamp to convert per point.
+            overdue_clause(_now()).label("overdue"),
+        )
+        .where(
+            _CASE.lat.between(bindparam("min_lat"), bindparam("max_lat")),
+            _CASE.lng.between(bindparam("min_lng"), bindparam("max_lng")),
+            *_where(shape),
+        )
+        .order_by(_CASE.created_at.desc())
+        .limit(GEO_CAP + 1)
+    )
+
+
 async def geo(
     session: AsyncSession,
     principal: Principal,
@@ -532,28 +645,12 @@ async def geo(
     """Open cases (or the filtered statuses) in a box, newest first, at most GEO_CAP of them."""
     _staff(principal)
     min_lng, min_lat, max_lng, max_lat = bbox
-    now = utcnow()
     if not filters.statuses:
         filters = replace(filters, statuses=OPEN_STATUSES)
-    query = (
-        select(
-            Case.id,
-            Case.tracking_no,
-            Case.status,
-            Case.category_code,
-            Case.lat,
-            Case.lng,
-            # Decided in the database: no timestamp to convert per point.
-            overdue_clause(now).label("overdue"),
-        )
-        .where(
-            Case.lat.between(min_lat, max_lat), Case.lng.between(min_lng, max_lng), *filters.conditions(now)
-        )
-        .order_by(Case.created_at.desc())
-        .limit(GEO_CAP + 1)
-    )
+    shape, values = filters.bound(utcnow())
+    box = {"min_lat": min_lat, "max_lat": max_lat, "min_lng": min_lng, "max_lng": max_lng}
     async with session.begin():
-        rows = (await session.execute(query)).all()
+        rows = (await session.execute(_geo_statement(shape), {**values, **box})).all()
     return CaseFeatureCollection(
         features=[
             CaseFeature(
