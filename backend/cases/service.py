@@ -261,29 +261,47 @@ async def rate_request(
         return (await _outs(session, [case], locale, with_timeline=True))[0]
 
 
+# Table columns, not the ORM's attributes: the public reads go through Core alone (bench/triage.py).
+_CASE = Case.__table__.c
+_PHOTO = Photo.__table__.c
+
+
 def _build_public_select() -> Select[Any]:
     """What a public summary shows, with the case's first photo, in one statement."""
     return (
         select(
-            Case.id,
-            Case.request_type,
-            Case.category_code,
-            Case.status,
-            Case.lat,
-            Case.lng,
-            Case.created_at,
-            Case.updated_at,
-            Case.description,
-            Case.reporter_id,
-            Photo.id.label("thumb_id"),
+            _CASE.id,
+            _CASE.request_type,
+            _CASE.category_code,
+            _CASE.status,
+            _CASE.lat,
+            _CASE.lng,
+            _CASE.created_at,
+            _CASE.updated_at,
+            _CASE.description,
+            _CASE.reporter_id,
+            _PHOTO.id.label("thumb_id"),
         )
-        .select_from(Case)
-        .outerjoin(Photo, and_(Photo.case_id == Case.id, Photo.position == 0))
+        .select_from(Case.__table__)
+        .outerjoin(Photo.__table__, and_(_PHOTO.case_id == _CASE.id, _PHOTO.position == 0))
     )
 
 
 # Built once: "already reported?" runs on every report screen (bench/triage.py).
 PUBLIC_SELECT = _build_public_select()
+
+
+def _build_nearby(with_category: bool) -> Select[Any]:
+    """Open cases in a box (bound values), of one category or any: built once per kind."""
+    query = PUBLIC_SELECT.where(
+        _CASE.lat.between(bindparam("min_lat"), bindparam("max_lat")),
+        _CASE.lng.between(bindparam("min_lng"), bindparam("max_lng")),
+        _CASE.status.in_(OPEN_STATUSES),
+    )
+    return query.where(_CASE.category_code == bindparam("category_code")) if with_category else query
+
+
+_NEARBY = {with_category: _build_nearby(with_category) for with_category in (False, True)}
 
 
 async def nearby(
@@ -299,15 +317,10 @@ async def nearby(
 ) -> list[PublicRequestOut]:
     min_lat, max_lat, min_lng, max_lng = box_around(lat, lng, radius_m)
     m = _ROUNDING_MARGIN
-    query = PUBLIC_SELECT.where(
-        Case.lat.between(min_lat - m, max_lat + m),
-        Case.lng.between(min_lng - m, max_lng + m),
-        Case.status.in_(OPEN_STATUSES),
-    )
-    if category_code:
-        query = query.where(Case.category_code == category_code)
+    box = {"min_lat": min_lat - m, "max_lat": max_lat + m, "min_lng": min_lng - m, "max_lng": max_lng + m}
+    values = {**box, "category_code": category_code} if category_code else box
     async with session.begin():
-        rows = (await session.execute(query)).all()
+        rows = (await session.execute(_NEARBY[bool(category_code)], values)).all()
         # Chosen, ordered and measured by the public point only: membership, order and distance alike
         # would otherwise each say something about the exact one.
         found = sorted(
@@ -366,7 +379,7 @@ async def followed(
     session: AsyncSession, catalog: CatalogSnapshot, principal: Principal, locale: str
 ) -> list[PublicRequestOut]:
     query = (
-        PUBLIC_SELECT.join(CaseFollower, CaseFollower.case_id == Case.id)
+        PUBLIC_SELECT.join(CaseFollower, CaseFollower.case_id == _CASE.id)
         .where(CaseFollower.user_id == principal.user_id)
         .order_by(CaseFollower.created_at.desc())
         .limit(100)
