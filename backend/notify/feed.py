@@ -113,8 +113,9 @@ class FeedHub:
         """Held by each stream: the first starts the reader at the newest event, the last stops it."""
         async with self._starting:  # two streams opening at once start one reader
             if self._task is None:
-                async with self._sessions() as session:
-                    self._floor = await last_seq(session)
+                # Shielded: a client leaving now must not cut the read off half-way, which on SQLite
+                # would leave its transaction's lock held for every other writer.
+                self._floor = await asyncio.shield(self._last_written())
                 self._events.clear()
                 self._task = asyncio.create_task(self._run(FeedReader(self._floor), poll_seconds))
             self._streams += 1
@@ -149,6 +150,10 @@ class FeedHub:
                 self._events.extend(feed_event(row) for row in batch)
                 async with self._changed:
                     self._changed.notify_all()
+
+    async def _last_written(self) -> int:
+        async with self._sessions() as session:
+            return await last_seq(session)
 
     async def _read(self, reader: FeedReader) -> list[LiveEvent]:
         async with self._sessions() as session:
