@@ -64,7 +64,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # One connection, handed over in turn: SQLite has one writer anyway, and a queue in the pool
         # wakes the next request at once where competing connections would sleep in busy_timeout.
         engine = create_async_engine(
-            url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60, **kwargs
+            url,
+            connect_args={"timeout": 30},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+            # Reset below, only when needed.
+            pool_reset_on_return=None,
+            **kwargs,
         )
         _tune_sqlite(engine)
         return engine
@@ -83,11 +90,29 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, _record: Any, _state: Any) -> None:
+        # A connection comes back with a transaction open only when its user failed or was cut off:
+        # roll that back; any other rollback would be a trip to the driver's thread for nothing.
+        if dbapi_connection.driver_connection.in_transaction:
+            dbapi_connection.rollback()
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY
         # when another writer got there first; IMMEDIATE waits its turn (busy_timeout) instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Not for a connection in autocommit (see autocommit() below).
+        if not connection.get_execution_options().get("autocommit"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def autocommit(engine: AsyncEngine | Any) -> dict[str, Any]:
+    """Execution options for a connection whose statements each commit by themselves: a single read or
+    a single atomic write without BEGIN and COMMIT round trips. SQLite's driver runs in autocommit
+    already (isolation_level None above): the option only keeps _on_begin from beginning."""
+    if engine.dialect.name == "postgresql":
+        return {"isolation_level": "AUTOCOMMIT"}
+    return {"autocommit": True}
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -2,7 +2,7 @@
 
 from backend.accounts.models import AuthSession, OtpChallenge, User
 from backend.audit.models import AuditEntry
-from backend.cases.models import Case, CaseFollower, TimelineEntry, TrackingCounter
+from backend.cases.models import Case, CaseCount, CaseFollower, TimelineEntry, TrackingCounter
 from backend.catalog.models import Category, Grid, ReplyDeadline
 from backend.coordination.models import CoordinationCallback, OutboxEvent
 from backend.db import Base
@@ -39,6 +39,7 @@ __all__ = [
     "AuditEntry",
     "AuthSession",
     "Case",
+    "CaseCount",
     "CaseFollower",
     "Category",
     "CoordinationCallback",

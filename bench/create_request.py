@@ -2,8 +2,12 @@
 database, both served the same way (uvicorn, one worker, in a child process). Prints figures only.
 
     .venv/bin/python bench/create_request.py [--requests 2000] [--concurrency 16] [--postgresql]
+        [--worker off|inline]
 
-Goal: ours / bare >= 0.6.
+Goal: ours / bare >= 0.6. By default the request path alone, as a city runs it (its workers in
+processes of their own); --worker inline is the embedded default, whose worker shares the process
+(and, on SQLite, the one connection). On PostgreSQL it also prints how many connections wait on a
+lock meanwhile (the day's tracking counter row, mostly).
 """
 
 from __future__ import annotations
@@ -63,12 +67,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(kind: str, database_url: str, data_dir: str, port: int) -> subprocess.Popen[bytes]:
+def _serve(kind: str, database_url: str, data_dir: str, port: int, worker: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "CITY_DATABASE_URL": database_url,
         "CITY_DATA_DIR": data_dir,
         "CITY_LOG_LEVEL": "WARNING",
+        "CITY_WORKER": worker,
         "PYTHONPATH": str(REPO),
     }
     code = (
@@ -108,9 +113,29 @@ async def _load(url: str, bodies: list[dict], headers: dict[str, str], concurren
         return len(bodies) / (time.perf_counter() - started)
 
 
-async def _measure(kind: str, database_url: str, data_dir: str, requests: int, concurrency: int) -> float:
+async def _lock_waiters(database: str, stop: asyncio.Event) -> float:
+    """The mean number of the database's connections waiting on a lock (the day's counter row, mostly),
+    sampled every 20 ms while the load runs."""
+    samples: list[int] = []
+    async with await psycopg.AsyncConnection.connect(PG_ADMIN_URL, autocommit=True) as connection:
+        while not stop.is_set():
+            row = await (
+                await connection.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+                    (database,),
+                )
+            ).fetchone()
+            samples.append(row[0] if row else 0)
+            await asyncio.sleep(0.02)
+    return sum(samples) / max(1, len(samples))
+
+
+async def _measure(
+    kind: str, database_url: str, data_dir: str, requests: int, concurrency: int, worker: str
+) -> tuple[float, float | None]:
+    """Requests/s, and on PostgreSQL the mean number of connections waiting on a lock meanwhile."""
     port = _free_port()
-    server = _serve(kind, database_url, data_dir, port)
+    server = _serve(kind, database_url, data_dir, port, worker)
     base = f"http://127.0.0.1:{port}"
     try:
         await _wait_up(base)
@@ -137,7 +162,13 @@ async def _measure(kind: str, database_url: str, data_dir: str, requests: int, c
             ]
             url = base + "/api/v1/requests"
         await _load(url, bodies[: requests // 10], headers, concurrency)  # warm-up
-        return await _load(url, bodies[requests // 10 :], headers, concurrency)
+        if not database_url.startswith("postgresql"):
+            return await _load(url, bodies[requests // 10 :], headers, concurrency), None
+        stop = asyncio.Event()
+        waiters = asyncio.create_task(_lock_waiters(database_url.rsplit("/", 1)[1], stop))
+        rate = await _load(url, bodies[requests // 10 :], headers, concurrency)
+        stop.set()
+        return rate, await waiters
     finally:
         server.terminate()
         server.wait(10)
@@ -171,6 +202,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--postgresql", action="store_true", help="run on a temporary PostgreSQL database")
+    parser.add_argument("--worker", choices=["off", "inline"], default="off")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
         pg_name = f"city_bench_{uuid.uuid4().hex[:8]}"
@@ -186,17 +218,26 @@ def main() -> None:
             database_url = f"sqlite+aiosqlite:///{data_dir}/bench.db"
         try:
             _prepare(database_url, data_dir)
-            bare = asyncio.run(_measure("bare", database_url, data_dir, args.requests, args.concurrency))
-            ours = asyncio.run(_measure("ours", database_url, data_dir, args.requests, args.concurrency))
+            bare, bare_waiting = asyncio.run(
+                _measure("bare", database_url, data_dir, args.requests, args.concurrency, args.worker)
+            )
+            ours, ours_waiting = asyncio.run(
+                _measure("ours", database_url, data_dir, args.requests, args.concurrency, args.worker)
+            )
         finally:
             if args.postgresql:
                 with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
                     admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
     database = "PostgreSQL" if args.postgresql else "SQLite"
-    print(f"create_request on {database}, {args.requests} requests, concurrency {args.concurrency}")
+    print(
+        f"create_request on {database}, {args.requests} requests, concurrency {args.concurrency}, "
+        f"worker {args.worker}"
+    )
     print(f"  bare Litestar + one INSERT : {bare:8.1f} req/s")
     print(f"  POST /api/v1/requests      : {ours:8.1f} req/s")
     print(f"  ratio ours/bare            : {ours / bare:8.2f}  (goal >= 0.6)")
+    if ours_waiting is not None and bare_waiting is not None:
+        print(f"  connections waiting on a lock, mean: bare {bare_waiting:.1f}, ours {ours_waiting:.1f}")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ import psycopg
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from backend.cases import tally  # noqa: E402
 from backend.catalog.service import DEFAULT_CATEGORY_FILE, import_grids, load_categories  # noqa: E402
 from backend.db import create_engine, session_factory  # noqa: E402
 from backend.departments.service import DEMO_DEPARTMENT_FILE, load_departments  # noqa: E402
@@ -88,6 +89,14 @@ async def load_reference_data(url: str) -> None:
         await load_categories(session, DEFAULT_CATEGORY_FILE.read_bytes())
         await load_departments(session, DEMO_DEPARTMENT_FILE.read_bytes())
         await import_grids(session, grid_file())
+    await engine.dispose()
+
+
+async def recount(url: str) -> None:
+    """The kept counts, counted from the cases COPY wrote around the workflow."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    async with session_factory(engine)() as session, session.begin():
+        await tally.recount(session)
     await engine.dispose()
 
 
@@ -198,6 +207,7 @@ def main() -> None:
             for row in rows(args.cases, reporters, categories):
                 copy.write_row(row)
         connection.commit()
+    asyncio.run(recount(url))
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")
         open_count = connection.execute(

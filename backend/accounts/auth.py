@@ -11,12 +11,12 @@ from typing import Any
 
 from litestar.datastructures import Headers
 from litestar.types import ASGIApp, Receive, Scope, Send
-from sqlalchemy import Select, select
+from sqlalchemy import Select, Uuid, bindparam, select
 from sqlalchemy.orm import aliased
 
 from backend.accounts.models import AuthSession, User
 from backend.accounts.tokens import InvalidToken, Principal, TokenClaims, read
-from backend.db import utcnow
+from backend.db import autocommit, utcnow
 from backend.errors import ApiError
 
 _INVALID = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
@@ -38,6 +38,10 @@ def _build_lookup() -> Select[Any]:
         )
         .join(User, User.id == AuthSession.user_id)
         .outerjoin(_Citizen, _Citizen.id == User.merged_into_id)
+        .where(
+            AuthSession.id == bindparam("sid", type_=Uuid()),
+            AuthSession.user_id == bindparam("uid", type_=Uuid()),
+        )
     )
 
 
@@ -62,11 +66,11 @@ def bearer_claims(headers: Headers, secret: str) -> TokenClaims | None:
 
 
 async def principal_for(state: Any, claims: TokenClaims) -> Principal:
-    async with state.sessionmaker() as session, session.begin():
+    # One read, in autocommit: no BEGIN and COMMIT around it, on the hottest path of all.
+    async with state.engine.connect() as connection:
+        await connection.execution_options(**autocommit(state.engine))
         row = (
-            await session.execute(
-                _LOOKUP.where(AuthSession.id == claims.session_id, AuthSession.user_id == claims.user_id)
-            )
+            await connection.execute(_LOOKUP, {"sid": claims.session_id, "uid": claims.user_id})
         ).one_or_none()
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or not row.is_active:
         raise invalid_token()

@@ -6,6 +6,8 @@ screens only. What a caller may do comes from the database at each use (backend.
 
 from __future__ import annotations
 
+import functools
+import time
 import uuid
 from datetime import datetime
 
@@ -53,9 +55,23 @@ class InvalidToken(Exception):
 
 def read(token: str, secret: str) -> TokenClaims:
     try:
-        claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "sid", "exp", "iat"]}
-        )
-        return TokenClaims(user_id=uuid.UUID(claims["sub"]), session_id=uuid.UUID(claims["sid"]))
+        claims, expires = _verified(token, secret)
     except (jwt.PyJWTError, KeyError, ValueError, TypeError, AttributeError) as exc:
         raise InvalidToken from exc
+    if expires <= time.time():
+        raise InvalidToken
+    return claims
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified(token: str, secret: str) -> tuple[TokenClaims, int]:
+    """Signature and claims checked once per token, expiry at every use (read): a phone sends the
+    same token for hours, and checking its signature each time cost more than the route's own work."""
+    claims = jwt.decode(
+        token,
+        secret,
+        algorithms=[ALGORITHM],
+        options={"require": ["sub", "sid", "exp", "iat"], "verify_exp": False},
+    )
+    user_id, session_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["sid"])
+    return TokenClaims(user_id=user_id, session_id=session_id), int(claims["exp"])

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, literal_column
 
-from backend.cases.models import Case
+from backend.cases.models import OWED_STATUSES, Case
 from backend.db import utcnow
 
-# A case past its deadline is overdue while an answer (答复时限) or a fix (处置时限) is still owed.
-OWED_STATUSES = ("submitted", "accepted", "dispatched", "in_progress")
+# The same list inline, not as bound values: the partial index ix_cases_owed_deadline then answers.
+_OWED_LITERALS = [literal_column(repr(status)) for status in OWED_STATUSES]
 
 
 def deadline_for(dispatched_at: datetime, hours: int, tz: ZoneInfo) -> datetime:
@@ -31,4 +31,4 @@ def is_overdue(status: str, deadline_at: datetime | None, now: datetime | None =
 def overdue_clause(now: datetime) -> ColumnElement[bool]:
     """is_overdue as SQL, for filters and counts."""
     columns = Case.__table__.c
-    return and_(columns.status.in_(OWED_STATUSES), columns.deadline_at < now)
+    return and_(columns.status.in_(_OWED_LITERALS), columns.deadline_at < now)

@@ -6,10 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, JsonDoc, UtcDateTime, new_id, utcnow
+
+# The statuses in which a case still owes an answer (答复时限) or a fix (处置时限): past its deadline,
+# it is overdue. Written out as literals, in queries too, so the partial index below matches them.
+OWED_STATUSES = ("submitted", "accepted", "dispatched", "in_progress")
+OWED = text(f"status IN ({', '.join(repr(s) for s in OWED_STATUSES)})")
 
 
 class Case(Base):
@@ -19,6 +24,9 @@ class Case(Base):
         Index(None, "status", "created_at"),
         Index(None, "lat", "lng"),
         Index(None, "created_at"),
+        # Only the cases still owing something: counting the overdue reads those past their deadline,
+        # never the closed ones that make up most of a city's table.
+        Index("ix_cases_owed_deadline", "deadline_at", postgresql_where=OWED, sqlite_where=OWED),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -104,3 +112,17 @@ class TrackingCounter(Base):
 
     day: Mapped[str] = mapped_column(String(8), primary_key=True)
     last_no: Mapped[int]
+
+
+class CaseCount(Base):
+    """案卷统计: how many cases are in each status, by request type, category and source; kept by the
+    workflow in the transaction of each change, so a desk's counts never rescan the cases."""
+
+    __tablename__ = "case_counts"
+
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    request_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # "" for none: a key column, and NULLs never conflict in a unique key.
+    category_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    n: Mapped[int]

@@ -5,16 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import msgspec
 import structlog
 from sqlalchemy import Row, Select, and_, bindparam, delete, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +19,7 @@ from backend.accounts.guards import require_role
 from backend.accounts.service import normalize_phone
 from backend.accounts.tokens import Principal
 from backend.cases import cursors, workflow
-from backend.cases.models import Case, CaseFollower, TimelineEntry, TrackingCounter
+from backend.cases.models import Case, CaseFollower, TimelineEntry
 from backend.cases.schemas import (
     MAX_PHOTOS,
     LocationOut,
@@ -45,7 +42,7 @@ from backend.errors import ApiError
 from backend.i18n import translate
 from backend.settings import Settings
 from backend.uploads.models import Photo
-from backend.uploads.service import claim_photos, photo_out, thumb_url
+from backend.uploads.service import photo_out, photos_of, thumb_url
 
 log = structlog.get_logger(__name__)
 
@@ -93,10 +90,10 @@ async def submit_request(
     require_role(principal, "citizen")
     digest = hashlib.sha256(msgspec.json.encode(body)).hexdigest()
     try:
-        async with session.begin():
-            out = await _create(session, settings, catalog, principal, body, digest, locale)
+        out = await _create(session, settings, catalog, principal, body, digest, locale)
     except IntegrityError:
         # The client_id exists: a retry (perhaps a concurrent one) of a request already stored.
+        await session.rollback()
         async with session.begin():
             existing = await session.scalar(select(Case).where(Case.client_id == body.client_id))
             if existing is None:
@@ -118,8 +115,7 @@ async def submit_from(
     """A report from another source (its client_id new each time: such a source has no retries of
     its own to recognise)."""
     require_role(principal, "citizen")
-    async with session.begin():
-        out = await _create(session, settings, catalog, principal, body, None, locale, provenance)
+    out = await _create(session, settings, catalog, principal, body, None, locale, provenance)
     log.info("request_submitted", case_id=out.id, tracking_no=out.tracking_no, source=provenance.source)
     return out
 
@@ -158,7 +154,6 @@ async def _create(
     now = utcnow()
     case = Case(
         id=uuid.uuid4(),
-        tracking_no=await next_tracking_no(session, settings, now),
         client_id=body.client_id,
         client_digest=digest,
         source=provenance.source if provenance else "citizen",
@@ -179,10 +174,12 @@ async def _create(
         case.contact_name = provenance.contact_name
         case.contact_email = provenance.contact_email
         case.attributes = provenance.attributes
-    # The case is inserted first: a retry's duplicate client_id fails here, before anything else.
     context = workflow.Context(catalog=catalog, tz=settings.tz, at=now)
-    entry = await workflow.submit(session, case, principal, [str(i) for i in photo_ids], context)
-    photos = await claim_photos(session, principal.user_id, case.id, photo_ids)
+    # Stored by itself (no transaction is open here), in one statement; a retry's duplicate client_id
+    # fails it whole. The photos are read back for the answer only when there are some.
+    entry = await workflow.submit(session, case, principal, photo_ids, context)
+    photos = await photos_of(session, case.id) if photo_ids else []
+    await session.commit()
     return request_out(case, photos, category, [entry], locale)
 
 
@@ -192,29 +189,6 @@ def _category_for(catalog: CatalogSnapshot, body: RequestCreate) -> CategoryRef 
             raise ApiError(422, "category_required")
         return None
     return workflow.minor_category(catalog, body.category_code)
-
-
-def _counter_upsert(insert: Callable[[type[TrackingCounter]], Any]) -> Any:
-    """Built once per dialect: the same statement object keeps SQLAlchemy's compiled-SQL cache warm."""
-    return (
-        insert(TrackingCounter)
-        .values(day=bindparam("day"), last_no=1)
-        .on_conflict_do_update(
-            index_elements=[TrackingCounter.day], set_={"last_no": TrackingCounter.last_no + 1}
-        )
-        .returning(TrackingCounter.last_no)
-    )
-
-
-_COUNTER_UPSERT = {"postgresql": _counter_upsert(pg_insert), "sqlite": _counter_upsert(sqlite_insert)}
-
-
-async def next_tracking_no(session: AsyncSession, settings: Settings, now: datetime) -> str:
-    """YYYYMMDD (city time) + a 5-digit daily sequence, e.g. 2026112500042; gapless, as it rolls back too."""
-    day = now.astimezone(settings.tz).strftime("%Y%m%d")
-    statement = _COUNTER_UPSERT[session.get_bind().dialect.name]
-    number = (await session.execute(statement, {"day": day})).scalar_one()
-    return f"{day}{number:05d}"
 
 
 async def own_request(

@@ -18,7 +18,7 @@ from backend.accounts.guards import STAFF_ROLES, require_role
 from backend.accounts.models import User
 from backend.accounts.tokens import Principal
 from backend.audit import service as audit
-from backend.cases import cursors, likeness, workflow
+from backend.cases import cursors, likeness, tally, workflow
 from backend.cases.deadlines import is_overdue, overdue_clause
 from backend.cases.models import Case, TimelineEntry
 from backend.cases.schemas import LocationOut, ReplyOut
@@ -220,6 +220,10 @@ def _next_cursor(row: Row[Any], sort: SortKey) -> str:
 
 @functools.lru_cache(maxsize=512)
 def _counts_statement(shape: tuple[str, ...]) -> Select[Any]:
+    """Per status, with the overdue of each: from the kept counts when the filters are theirs (the
+    desk's usual ones), else by counting the matching cases."""
+    if set(shape) <= tally.KEPT_FILTERS:
+        return tally.counts_statement(shape, _where(shape))
     overdue = func.count().filter(overdue_clause(_now()))
     return select(_CASE.status, func.count(), overdue).where(*_where(shape)).group_by(_CASE.status)
 

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.accounts.tokens import Principal
+from backend.cases import intake, tally
 from backend.cases.deadlines import deadline_for
 from backend.cases.models import Case, CaseFollower, TimelineEntry
 from backend.cases.staff_schemas import (
@@ -45,7 +46,7 @@ from backend.errors import ApiError
 from backend.notify.events import case_event
 from backend.notify.models import LiveEvent
 from backend.uploads.models import Photo
-from backend.uploads.service import claim_photos
+from backend.uploads.service import claim_photos, unclaimable
 
 TRIAGE = ("dispatcher", "supervisor")
 # The command-coordination platform may dispatch a case itself (the desk still may too).
@@ -146,8 +147,7 @@ def live_summary(case: Case, action: str) -> dict[str, Any]:
     }
 
 
-async def _record(
-    session: AsyncSession,
+def _step_rows(
     case: Case,
     action: str,
     actor: Principal,
@@ -156,7 +156,9 @@ async def _record(
     photo_ids: list[str],
     texts: Texts = None,
     audience: list[uuid.UUID] | None = None,
-) -> TimelineEntry:
+) -> tuple[TimelineEntry, list[Base]]:
+    """What a step writes besides the case: its timeline entry, outbox row, live-feed row and, when it
+    tells someone, its notify event (in intake.ROW_TABLES's order)."""
     public_message, internal_note = texts or (None, None)
     entry = TimelineEntry(
         id=new_id(),
@@ -171,30 +173,41 @@ async def _record(
         occurred_at=at,
     )
     event_type = EVENT_OF_ACTION[action]
-    await _insert(session, entry)
-    await _insert(
-        session,
-        OutboxEvent(
-            event_type=event_type,
-            case_id=case.id,
-            occurred_at=at,
-            next_attempt_at=at,
-            # The platform is staff: it is told the internal note too.
-            payload={
-                "case": case_snapshot(case, photo_ids),
-                "action": action,
-                "public_message": public_message,
-                "internal_note": internal_note,
-            },
-        ),
+    outbox = OutboxEvent(
+        event_id=new_id(),
+        event_type=event_type,
+        case_id=case.id,
+        occurred_at=at,
+        next_attempt_at=at,
+        # The platform is staff: it is told the internal note too.
+        payload={
+            "case": case_snapshot(case, photo_ids),
+            "action": action,
+            "public_message": public_message,
+            "internal_note": internal_note,
+        },
     )
-    await _insert(
-        session,
-        LiveEvent(event_type=event_type, case_id=case.id, payload=live_summary(case, action), occurred_at=at),
+    live = LiveEvent(
+        event_type=event_type, case_id=case.id, payload=live_summary(case, action), occurred_at=at
     )
     notice = case_event(case, event_type, at, actor.user_id, public_message, audience)
-    if notice is not None:
-        await _insert(session, notice)
+    return entry, [entry, outbox, live, *([notice] if notice is not None else [])]
+
+
+async def _record(
+    session: AsyncSession,
+    case: Case,
+    action: str,
+    actor: Principal,
+    actor_role: str,
+    at: datetime,
+    photo_ids: list[str],
+    texts: Texts = None,
+    audience: list[uuid.UUID] | None = None,
+) -> TimelineEntry:
+    entry, rows = _step_rows(case, action, actor, actor_role, at, photo_ids, texts, audience)
+    for row in rows:
+        await _insert(session, row)
     return entry
 
 
@@ -205,16 +218,28 @@ async def _insert(session: AsyncSession, row: Base) -> None:
 
 
 async def submit(
-    session: AsyncSession, case: Case, actor: Principal, photo_ids: list[str], context: Context
+    session: AsyncSession, case: Case, actor: Principal, photo_ids: list[uuid.UUID], context: Context
 ) -> TimelineEntry:
-    """信息收集: a new case enters the workflow as submitted; one the desk answers itself owes its
-    answer within the request type's 答复时限 from now."""
+    """信息收集: a new case enters the workflow as submitted, numbered, with its photos; one the desk
+    answers itself owes its answer within the request type's 答复时限 from now. Stored in one go
+    (intake.py); 422 photo_not_found or 409 photo_in_use when a photo cannot be claimed, nothing stored."""
     case.status = "submitted"
     case.version = 1
     case.updated_at = case.created_at
     case.deadline_at = _reply_deadline(case, context)
-    await _insert(session, case)
-    return await _record(session, case, "submit", actor, case.source, case.created_at, photo_ids)
+    entry, rows = _step_rows(case, "submit", actor, case.source, case.created_at, [str(i) for i in photo_ids])
+    new = intake.NewCase(
+        case=intake.values_of(case),
+        rows=[intake.values_of(row) for row in rows],
+        photo_ids=photo_ids,
+        owner_id=actor.user_id,
+        day=context.at.astimezone(context.tz).strftime("%Y%m%d"),
+    )
+    number = await intake.store(session, new)
+    if number is None:
+        await unclaimable(session, actor.user_id, photo_ids)
+    case.tracking_no = number
+    return entry
 
 
 async def rate(
@@ -268,11 +293,13 @@ async def act(
 
     # Who hears of a merge: the duplicate's people, before they move to the original.
     audience = await _people(session, case) if isinstance(body, Merge) else None
+    counted_as = tally.key_of(case)
     photo_ids = await _apply(session, case, actor, body, context)
     case.status = step.target
     case.version += 1
     case.updated_at = context.at
     await session.flush()
+    await tally.move(session, counted_as, tally.key_of(case))
     # An empty box is no message.
     texts = (body.public_message or None, body.internal_note or None)
     return await _record(session, case, action, actor, role, context.at, photo_ids, texts, audience)

@@ -17,7 +17,6 @@ from backend.accounts.tokens import Principal
 from backend.cases import workflow
 from backend.cases.models import Case, TimelineEntry
 from backend.cases.schemas import LocationOut
-from backend.cases.service import next_tracking_no
 from backend.cases.staff_schemas import SelfHandle
 from backend.catalog.geo import to_wgs84
 from backend.catalog.lookup import CatalogSnapshot
@@ -30,7 +29,7 @@ from backend.field.schemas import FieldReportIn, FieldReportList, FieldReportOut
 from backend.i18n import translate
 from backend.settings import Settings
 from backend.uploads.models import Photo
-from backend.uploads.service import claim_photos, thumb_url
+from backend.uploads.service import thumb_url
 
 log = structlog.get_logger(__name__)
 # An inspector reports a problem (部件 or 事件); the citizen's request types do not apply to it.
@@ -87,7 +86,6 @@ async def _create(
     now = utcnow()
     case = Case(
         id=uuid.uuid4(),
-        tracking_no=await next_tracking_no(session, settings, now),
         client_id=body.client_id,
         client_digest=digest,
         source="inspector",
@@ -103,9 +101,8 @@ async def _create(
         created_at=now,
     )
     context = workflow.Context(catalog=catalog, tz=settings.tz, at=now)
-    # Inserted first: a retry's duplicate client_id fails here, before anything else.
-    await workflow.submit(session, case, principal, [str(i) for i in photo_ids], context)
-    await claim_photos(session, principal.user_id, case.id, photo_ids)
+    # Stored first, with its photos: a retry's duplicate client_id fails here, before anything else.
+    await workflow.submit(session, case, principal, photo_ids, context)
     if body.voice_note_id is not None:
         await _attach_voice_note(session, principal, case.id, body.voice_note_id)
     if body.self_handled:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 import structlog
 from sqlalchemy import delete, select, update
@@ -245,6 +247,25 @@ def photo_out(photo: Photo) -> PhotoOut:
         thumb_url=thumb_url(photo.id),
         display_url=display_url(photo.id),
     )
+
+
+async def unclaimable(session: AsyncSession, owner_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> NoReturn:
+    """Why photos could not all be claimed: the first that is not the owner's (422 photo_not_found)
+    or is attached already (409 photo_in_use)."""
+    rows = await session.execute(
+        select(Photo.id, Photo.case_id).where(Photo.id.in_(ids), Photo.owner_id == owner_id)
+    )
+    attached = {photo_id: case_id is not None for photo_id, case_id in rows}
+    for photo_id in ids:
+        if photo_id not in attached:
+            raise ApiError(422, "photo_not_found", id=str(photo_id))
+        if attached[photo_id]:
+            raise ApiError(409, "photo_in_use", id=str(photo_id))
+    raise ApiError(409, "photo_in_use", id=str(ids[0]))
+
+
+async def photos_of(session: AsyncSession, case_id: uuid.UUID) -> list[Photo]:
+    return list(await session.scalars(select(Photo).where(Photo.case_id == case_id).order_by(Photo.position)))
 
 
 async def claim_photos(

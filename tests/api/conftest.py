@@ -17,6 +17,7 @@ from sqlalchemy import update
 
 from backend.accounts.models import User
 from backend.accounts.service import open_session
+from backend.cases import tally
 from backend.cases.models import Case
 from backend.settings import Settings
 
@@ -144,8 +145,10 @@ def action_fields(action: str, target_id: str) -> dict[str, Any]:
 
 
 async def set_fields(app: Litestar, case_id: str, **values: Any) -> None:
+    """Change a case around the workflow, its kept counts recounted (as after a bulk import)."""
     async with app.state.sessionmaker() as session, session.begin():
         await session.execute(update(Case).where(Case.id == uuid.UUID(case_id)).values(**values))
+        await tally.recount(session)
 
 
 async def put_in_status(app: Litestar, case_id: str, status: str) -> int:
@@ -168,4 +171,5 @@ async def put_in_status(app: Litestar, case_id: str, status: str) -> int:
         if status == "closed":
             values["closed_at"] = at
         await session.execute(update(Case).where(Case.id == case.id).values(**values))
+        await tally.recount(session)
     return PLACED_VERSION

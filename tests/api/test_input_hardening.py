@@ -119,7 +119,7 @@ async def test_database_errors_reach_the_log_without_their_values(
         )
         return "unreachable"
 
-    monkeypatch.setattr("backend.cases.service.next_tracking_no", failing)
+    monkeypatch.setattr("backend.cases.intake.store", failing)
     with caplog.at_level(logging.INFO):
         response = await client.post(REQUESTS, json=request_body(), headers=device)
     problem(response, 500, "internal_error")
