@@ -1,5 +1,6 @@
 """`python -m backend COMMAND`: serve, worker, migrate, seed-demo, create-user, import-grids,
-load-categories, load-departments, load-routing, outbox replay --dead, coordination-sim, vapid-keys."""
+load-categories, load-departments, load-routing, outbox replay --dead, coordination-sim, vapid-keys,
+recount-cases, create-api-key, list-api-keys, revoke-api-key."""
 
 from __future__ import annotations
 
@@ -60,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("list-api-keys", help="the Open311 clients' keys (never the keys themselves)")
     revoke = commands.add_parser("revoke-api-key", help="refuse an Open311 client's key from now on")
     revoke.add_argument("key", help="the client's name or the key's id")
+    commands.add_parser(
+        "recount-cases", help="count the cases per status again (after cases were imported around the app)"
+    )
     sim = commands.add_parser("coordination-sim", help="a stand-in for the platform's departments")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=9100)
@@ -348,6 +352,19 @@ async def _revoke_api_key(settings: Settings, args: Any) -> int:
     return await _with_session(settings, work)
 
 
+async def _recount_cases(settings: Settings, _args: Any) -> int:
+    from backend.cases import tally
+
+    async def work(session: AsyncSession) -> int:
+        async with session.begin():
+            await tally.recount(session)
+            total = await tally.total(session)
+        print(f"counted {total} cases")
+        return 0
+
+    return await _with_session(settings, work)
+
+
 _ASYNC_COMMANDS: dict[str, Callable[[Settings, Any], Awaitable[int]]] = {
     "create-api-key": _create_api_key,
     "list-api-keys": _list_api_keys,
@@ -358,5 +375,6 @@ _ASYNC_COMMANDS: dict[str, Callable[[Settings, Any], Awaitable[int]]] = {
     "load-departments": _load_departments,
     "load-routing": _load_routing,
     "outbox": _outbox,
+    "recount-cases": _recount_cases,
     "seed-demo": _seed_demo,
 }

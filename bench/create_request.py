@@ -2,7 +2,7 @@
 database, both served the same way (uvicorn, one worker, in a child process). Prints figures only.
 
     .venv/bin/python bench/create_request.py [--requests 2000] [--concurrency 16] [--postgresql]
-        [--worker off|inline]
+        [--worker off|inline] [--rounds 3]
 
 Goal: ours / bare >= 0.6. By default the request path alone, as a city runs it (its workers in
 processes of their own); --worker inline is the embedded default, whose worker shares the process
@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -203,6 +204,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--postgresql", action="store_true", help="run on a temporary PostgreSQL database")
     parser.add_argument("--worker", choices=["off", "inline"], default="off")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
         pg_name = f"city_bench_{uuid.uuid4().hex[:8]}"
@@ -218,26 +220,36 @@ def main() -> None:
             database_url = f"sqlite+aiosqlite:///{data_dir}/bench.db"
         try:
             _prepare(database_url, data_dir)
-            bare, bare_waiting = asyncio.run(
-                _measure("bare", database_url, data_dir, args.requests, args.concurrency, args.worker)
-            )
-            ours, ours_waiting = asyncio.run(
-                _measure("ours", database_url, data_dir, args.requests, args.concurrency, args.worker)
-            )
+            # Alternated, medians kept: the machine's own drift hits both alike.
+            runs: dict[str, list[tuple[float, float | None]]] = {"bare": [], "ours": []}
+            for _ in range(args.rounds):
+                for kind, figures in runs.items():
+                    figures.append(
+                        asyncio.run(
+                            _measure(
+                                kind, database_url, data_dir, args.requests, args.concurrency, args.worker
+                            )
+                        )
+                    )
         finally:
             if args.postgresql:
                 with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
                     admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
     database = "PostgreSQL" if args.postgresql else "SQLite"
+    bare = statistics.median(rate for rate, _ in runs["bare"])
+    ours = statistics.median(rate for rate, _ in runs["ours"])
     print(
         f"create_request on {database}, {args.requests} requests, concurrency {args.concurrency}, "
-        f"worker {args.worker}"
+        f"worker {args.worker}, median of {args.rounds} alternated rounds"
     )
     print(f"  bare Litestar + one INSERT : {bare:8.1f} req/s")
     print(f"  POST /api/v1/requests      : {ours:8.1f} req/s")
     print(f"  ratio ours/bare            : {ours / bare:8.2f}  (goal >= 0.6)")
-    if ours_waiting is not None and bare_waiting is not None:
-        print(f"  connections waiting on a lock, mean: bare {bare_waiting:.1f}, ours {ours_waiting:.1f}")
+    if args.postgresql:
+        waiting = {kind: statistics.mean(w or 0.0 for _, w in figures) for kind, figures in runs.items()}
+        print(
+            f"  connections waiting on a lock, mean: bare {waiting['bare']:.1f}, ours {waiting['ours']:.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,14 +57,18 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def timed(runs: int, call: Callable[[int], Awaitable[Any]]) -> list[float]:
+async def timed(runs: int, calls: Sequence[Callable[[int], Awaitable[Any]]]) -> list[list[float]]:
+    """Milliseconds per run of each call, the calls taking turns run by run: the machine's drift and
+    the database's cache then favour none of them."""
     for warm in range(min(runs, 20)):
-        await call(warm)
-    samples = []
+        for call in calls:
+            await call(warm)
+    samples: list[list[float]] = [[] for _ in calls]
     for run in range(runs):
-        began = time.perf_counter()
-        await call(run)
-        samples.append((time.perf_counter() - began) * 1000)
+        for call, figures in zip(calls, samples, strict=True):
+            began = time.perf_counter()
+            await call(run)
+            figures.append((time.perf_counter() - began) * 1000)
     return samples
 
 
@@ -222,7 +226,7 @@ async def main() -> None:
             # The driver alone on one open connection: the floor.
             await (await raw.execute(*statement(run))).fetchall()
 
-        figures = [await timed(runs, call) for call in (ours, through_engine, through_psycopg)]
+        figures = await timed(runs, (ours, through_engine, through_psycopg))
         cells = "".join(f"{statistics.median(f):>8.2f}{percentile(f, 0.95):>8.2f}" for f in figures)
         ratio = percentile(figures[0], 0.95) / percentile(figures[1], 0.95)
         print(f"{name:<8}{cells}{ratio:>15.2f}x")

@@ -34,12 +34,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from backend import driver
 from backend.cases import tally
 from backend.cases.models import Case, TimelineEntry, TrackingCounter
 from backend.coordination.models import OutboxEvent
 from backend.db import Base, autocommit
+from backend.driver import DriverStatement
 from backend.notify.models import LiveEvent, NotifyEvent
 from backend.uploads.models import Photo
 
@@ -91,23 +93,25 @@ def tracking_no(day: str, number: int) -> str:
 
 async def store(session: AsyncSession, new: NewCase) -> str | None:
     """Store it and return its tracking number; None when one of the photos cannot be claimed (nothing
-    is stored then). In the caller's transaction if it has one; else the write commits by itself,
-    and the session's connection stays in autocommit for what the caller reads next, until it ends
-    the session's transaction. A client_id already stored raises IntegrityError, nothing stored."""
-    engine = session.get_bind()
-    options = None if session.in_transaction() else autocommit(engine)
-    connection = await session.connection(execution_options=options)
-    if engine.dialect.name == "postgresql":
+    is stored then). In the session's transaction if it has one; else on a connection of its own in
+    autocommit, the statement atomic by itself. A client_id already stored raises IntegrityError,
+    nothing stored either."""
+    if session.in_transaction():
+        return await _store(await session.connection(), new)
+    engine = session.bind
+    async with engine.connect() as connection:
+        await connection.execution_options(**autocommit(engine))
+        return await _store(connection, new)
+
+
+async def _store(connection: AsyncConnection, new: NewCase) -> str | None:
+    dialect = connection.dialect
+    if dialect.name == "postgresql":
         number = (await connection.execute(_pg_statement(), _pg_values(new))).scalar_one_or_none()
     else:
         # In autocommit, the writer begins and commits itself, in the same call.
-        driver = (await connection.get_raw_connection()).driver_connection
-        try:
-            # aiosqlite runs calls in its own thread; SQLAlchemy's adapter queues its own the same way.
-            number = await driver._execute(_sqlite_writer(engine.dialect), driver._conn, new)  # noqa: SLF001
-        except sqlite3.IntegrityError as error:
-            raise IntegrityError(None, None, error) from error
-    if number is None and await connection.scalar(_STORED, {"client_id": new.case["client_id"]}):
+        number = await driver.call(connection, _sqlite_writer(dialect), new)
+    if number is None and await driver.fetch(connection, _STORED, {"client_id": new.case["client_id"]}):
         # A retry of a report whose photos it claimed: the same answer as any retry's.
         raise IntegrityError(None, None, ValueError("client_id stored already"))
     return number
@@ -192,39 +196,10 @@ def _numbered_payload(table: Table) -> dict[str, str]:
     return {"payload": f"jsonb_set(r.payload, '{{{','.join(path)}}}', to_jsonb(new_case.tracking_no))"}
 
 
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    """A statement compiled for the driver, with the bind processors SQLAlchemy would apply and the
-    values of the literals it bound itself (the 1 of last_no + 1)."""
-
-    sql: str
-    names: tuple[str, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]
-    literals: dict[str, Any]
-
-    @classmethod
-    def of(cls, statement: Any, dialect: Dialect) -> _Prepared:
-        compiled = statement.compile(dialect=dialect)
-        names = tuple(compiled.positiontup or ())
-        binds = [compiled.binds[name] for name in names]
-        processors = tuple(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds)
-        literals = {
-            name: value
-            for name, value in compiled.construct_params(_check=False).items()
-            if value is not None
-        }
-        return cls(str(compiled), names, processors, literals)
-
-    def params(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
-        given = self.literals | dict(values)
-        return tuple(
-            process(given[name]) if process else given[name]
-            for name, process in zip(self.names, self.processors, strict=True)
-        )
-
-
-def _plain_insert(table: Table, dialect: Dialect) -> _Prepared:
-    return _Prepared.of(insert(table).values({c.key: bindparam(c.key) for c in _written(table)}), dialect)
+def _plain_insert(table: Table, dialect: Dialect) -> DriverStatement:
+    return DriverStatement.of(
+        insert(table).values({c.key: bindparam(c.key) for c in _written(table)}), dialect
+    )
 
 
 _writers: dict[str, Callable[[sqlite3.Connection, NewCase], str | None]] = {}
@@ -235,7 +210,7 @@ def _sqlite_writer(dialect: Dialect) -> Callable[[sqlite3.Connection, NewCase], 
     SQLite has one writer, so checking the photos and then claiming them cannot race."""
     if dialect.name in _writers:
         return _writers[dialect.name]
-    counter = _Prepared.of(
+    counter = DriverStatement.of(
         sqlite_insert(_COUNTER)
         .values(day=bindparam("day"), last_no=1)
         .on_conflict_do_update(index_elements=[_COUNTER.c.day], set_={"last_no": _COUNTER.c.last_no + 1})
@@ -245,21 +220,21 @@ def _sqlite_writer(dialect: Dialect) -> Callable[[sqlite3.Connection, NewCase], 
     case_insert = _plain_insert(_CASES, dialect)
     row_inserts = [_plain_insert(table, dialect) for table in ROW_TABLES]
     # One check per number of photos (a report has a few at most), built when first needed.
-    claimable: dict[int, _Prepared] = {}
-    claim = _Prepared.of(
+    claimable: dict[int, DriverStatement] = {}
+    claim = DriverStatement.of(
         update(_PHOTOS)
         .where(_PHOTOS.c.id == bindparam("photo_id"), _PHOTOS.c.case_id.is_(None))
         .values(case_id=bindparam("claimed_by"), position=bindparam("claimed_at")),
         dialect,
     )
-    count = _Prepared.of(tally.upsert(sqlite_insert), dialect)
+    count = DriverStatement.of(tally.upsert(sqlite_insert), dialect)
 
     def photos_claimable(connection: sqlite3.Connection, new: NewCase) -> bool:
         if not new.photo_ids:
             return True
         n = len(new.photo_ids)
         if n not in claimable:
-            claimable[n] = _Prepared.of(_claimable_count(n), dialect)
+            claimable[n] = DriverStatement.of(_claimable_count(n), dialect)
         values = {f"photo_{i}": photo for i, photo in enumerate(new.photo_ids)}
         found = connection.execute(
             claimable[n].sql, claimable[n].params(values | {"photo_owner": new.owner_id})
@@ -287,8 +262,10 @@ def _sqlite_writer(dialect: Dialect) -> Callable[[sqlite3.Connection, NewCase], 
             for position, photo in enumerate(new.photo_ids):
                 values = {"photo_id": photo, "claimed_by": case["id"], "claimed_at": position}
                 connection.execute(claim.sql, claim.params(values))
-            key = {name: case[name] for name in tally.KEY_COLUMNS} | {"n": 1}
-            connection.execute(count.sql, count.params(key | {"category_code": case["category_code"] or ""}))
+            key = {name: case[name] for name in tally.KEY_COLUMNS} | {
+                "category_code": case["category_code"] or ""
+            }
+            connection.execute(count.sql, count.params(key | {"n": 1}))
         except BaseException:
             if own:
                 connection.execute("ROLLBACK")

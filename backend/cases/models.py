@@ -24,9 +24,9 @@ class Case(Base):
         Index(None, "status", "created_at"),
         Index(None, "lat", "lng"),
         Index(None, "created_at"),
-        # Only the cases still owing something: counting the overdue reads those past their deadline,
-        # never the closed ones that make up most of a city's table.
-        Index("ix_cases_owed_deadline", "deadline_at", postgresql_where=OWED, sqlite_where=OWED),
+        # Only the cases still owing something: counting the overdue (per status) reads the index
+        # entries of those past their deadline, never the closed cases that make up most of a table.
+        Index("ix_cases_owed_deadline", "status", "deadline_at", postgresql_where=OWED, sqlite_where=OWED),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

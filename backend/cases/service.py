@@ -11,10 +11,11 @@ from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy import Row, Select, and_, bindparam, delete, select, tuple_
+from sqlalchemy import Select, and_, bindparam, delete, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend import driver
 from backend.accounts.guards import require_role
 from backend.accounts.service import normalize_phone
 from backend.accounts.tokens import Principal
@@ -92,7 +93,8 @@ async def submit_request(
     try:
         out = await _create(session, settings, catalog, principal, body, digest, locale)
     except IntegrityError:
-        # The client_id exists: a retry (perhaps a concurrent one) of a request already stored.
+        # The client_id exists: a retry (perhaps a concurrent one) of a request already stored. The
+        # session starts clean, whatever the failed write left in it.
         await session.rollback()
         async with session.begin():
             existing = await session.scalar(select(Case).where(Case.client_id == body.client_id))
@@ -176,10 +178,12 @@ async def _create(
         case.attributes = provenance.attributes
     context = workflow.Context(catalog=catalog, tz=settings.tz, at=now)
     # Stored by itself (no transaction is open here), in one statement; a retry's duplicate client_id
-    # fails it whole. The photos are read back for the answer only when there are some.
+    # fails it whole. The photos are read back for the answer when there are some.
     entry = await workflow.submit(session, case, principal, photo_ids, context)
-    photos = await photos_of(session, case.id) if photo_ids else []
-    await session.commit()
+    if not photo_ids:
+        return request_out(case, [], category, [entry], locale)
+    async with session.begin():
+        photos = await photos_of(session, case.id)
     return request_out(case, photos, category, [entry], locale)
 
 
@@ -263,6 +267,9 @@ def _build_public_select() -> Select[Any]:
 
 # Built once: "already reported?" runs on every report screen (bench/triage.py).
 PUBLIC_SELECT = _build_public_select()
+_LAT, _LNG, _CREATED = (
+    list(PUBLIC_SELECT.selected_columns.keys()).index(k) for k in ("lat", "lng", "created_at")
+)
 
 
 def _build_nearby(with_category: bool) -> Select[Any]:
@@ -293,21 +300,20 @@ async def nearby(
     m = _ROUNDING_MARGIN
     box = {"min_lat": min_lat - m, "max_lat": max_lat + m, "min_lng": min_lng - m, "max_lng": max_lng + m}
     values = {**box, "category_code": category_code} if category_code else box
-    async with session.begin():
-        rows = (await session.execute(_NEARBY[bool(category_code)], values)).all()
-        # Chosen, ordered and measured by the public point only: membership, order and distance alike
-        # would otherwise each say something about the exact one.
-        found = sorted(
-            (
-                (distance, row)
-                for row in rows
-                if (distance := distance_m(lat, lng, *public_point(row.lat, row.lng))) <= radius_m
-            ),
-            key=lambda pair: (pair[0], pair[1].created_at),
-        )[:limit]
-        followed_ids = await _followed_among(session, principal, [row.id for _, row in found])
+    rows = await driver.read_once(session.bind, _NEARBY[bool(category_code)], values)
+    # Chosen, ordered and measured by the public point only: membership, order and distance alike
+    # would otherwise each say something about the exact one.
+    found = sorted(
+        (
+            (distance, row)
+            for row in rows
+            if (distance := distance_m(lat, lng, *public_point(row[_LAT], row[_LNG]))) <= radius_m
+        ),
+        key=lambda pair: (pair[0], pair[1][_CREATED]),
+    )[:limit]
+    followed_ids = await _followed_among(session, principal, [row[0] for _, row in found])
     return [
-        _public_out(row, catalog, locale, principal, row.id in followed_ids, distance)
+        _public_out(row, catalog, locale, principal, row[0] in followed_ids, distance)
         for distance, row in found
     ]
 
@@ -317,13 +323,14 @@ async def _followed_among(
 ) -> set[uuid.UUID]:
     if principal is None or not case_ids:
         return set()
-    return set(
-        await session.scalars(
-            select(CaseFollower.case_id).where(
-                CaseFollower.user_id == principal.user_id, CaseFollower.case_id.in_(case_ids)
+    async with session.begin():
+        return set(
+            await session.scalars(
+                select(CaseFollower.case_id).where(
+                    CaseFollower.user_id == principal.user_id, CaseFollower.case_id.in_(case_ids)
+                )
             )
         )
-    )
 
 
 async def follow(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> None:
@@ -376,27 +383,41 @@ def public_summary(description: str) -> str:
 
 
 def _public_out(
-    row: Row[Any],
+    row: Sequence[Any],
     catalog: CatalogSnapshot,
     locale: str,
     principal: Principal | None,
     following: bool,
     distance: float | None = None,
 ) -> PublicRequestOut:
-    category = catalog.categories.get(row.category_code) if row.category_code else None
+    # In PUBLIC_SELECT's order.
+    (
+        case_id,
+        kind,
+        category_code,
+        status,
+        lat,
+        lng,
+        created_at,
+        updated_at,
+        description,
+        reporter_id,
+        thumb,
+    ) = row
+    category = catalog.categories.get(category_code) if category_code else None
     return PublicRequestOut(
-        id=str(row.id),
-        type=row.request_type,
-        category_code=row.category_code,
+        id=str(case_id),
+        type=kind,
+        category_code=category_code,
         category_name=category_name(category, locale) if category else None,
-        status=row.status,
-        status_name=translate(f"status.{row.status}", locale),
-        location=LocationOut(*public_point(row.lat, row.lng)),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        thumb_url=thumb_url(row.thumb_id) if row.thumb_id else None,
-        summary=public_summary(row.description),
-        own=principal is not None and row.reporter_id == principal.user_id,
+        status=status,
+        status_name=translate(f"status.{status}", locale),
+        location=LocationOut(*public_point(lat, lng)),
+        created_at=created_at,
+        updated_at=updated_at,
+        thumb_url=thumb_url(thumb) if thumb else None,
+        summary=public_summary(description),
+        own=principal is not None and reporter_id == principal.user_id,
         following=following,
         distance_m=round(distance) if distance is not None else None,
     )

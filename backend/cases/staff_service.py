@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend import driver
 from backend.accounts.guards import STAFF_ROLES, require_role
 from backend.accounts.models import User
 from backend.accounts.tokens import Principal
@@ -181,8 +182,7 @@ async def queue(
     if cursor:
         values["after_at"], values["after_id"] = cursors.decode(cursor, sort)
     statement = _queue_statement(shape, sort, cursor is not None)
-    async with session.begin():
-        rows = (await session.execute(statement, {**values, "limit": limit + 1})).all()
+    rows = await driver.read_once(session.bind, statement, {**values, "limit": limit + 1})
     items = [_summary(row, catalog, locale, now) for row in rows[:limit]]
     next_cursor = _next_cursor(rows[limit - 1], sort) if len(rows) > limit else None
     return CasePage(items=items, next_cursor=next_cursor)
@@ -213,9 +213,9 @@ def _keyset(query: Select[Any], sort: SortKey, after: bool) -> Select[Any]:
     return (query.where(key < cursor) if after else query).order_by(_CASE.created_at.desc(), _CASE.id.desc())
 
 
-def _next_cursor(row: Row[Any], sort: SortKey) -> str:
-    at = row.deadline_at if sort == "deadline_at" else row.created_at
-    return cursors.encode(sort, at, row.id)
+def _next_cursor(row: Sequence[Any], sort: SortKey) -> str:
+    at = row[_DEADLINE_AT] if sort == "deadline_at" else row[_CREATED_AT]
+    return cursors.encode(sort, at, row[0])
 
 
 @functools.lru_cache(maxsize=512)
@@ -232,8 +232,7 @@ async def counts(session: AsyncSession, principal: Principal, filters: CaseFilte
     """Cases per status under the same filters (the status filter aside), and how many are overdue."""
     _staff(principal)
     shape, values = filters.bound(utcnow(), with_status=False)
-    async with session.begin():
-        rows = (await session.execute(_counts_statement(shape), values)).all()
+    rows = await driver.read_once(session.bind, _counts_statement(shape), values)
     by_status = {status: n for status, n, _ in rows}
     return StatusCounts(
         counts=by_status, total=sum(by_status.values()), overdue=sum(late for *_, late in rows)
@@ -275,9 +274,12 @@ def _build_summary_select() -> Select[Any]:
 
 # Built once: statements are immutable, and building this one was a tenth of a queue call.
 SUMMARY_SELECT = _build_summary_select()
+_CREATED_AT, _DEADLINE_AT = (
+    list(SUMMARY_SELECT.selected_columns.keys()).index(name) for name in ("created_at", "deadline_at")
+)
 
 
-def _summary(row: Row[Any], catalog: CatalogSnapshot, locale: str, now: datetime) -> CaseSummary:
+def _summary(row: Sequence[Any], catalog: CatalogSnapshot, locale: str, now: datetime) -> CaseSummary:
     # Unpacked by position, in SUMMARY_SELECT's order: a Row's attribute lookup was most of the cost
     # of building a queue page (bench/triage.py). Columns a caller added come after, unread here.
     (
@@ -653,21 +655,20 @@ async def geo(
         filters = replace(filters, statuses=OPEN_STATUSES)
     shape, values = filters.bound(utcnow())
     box = {"min_lat": min_lat, "max_lat": max_lat, "min_lng": min_lng, "max_lng": max_lng}
-    async with session.begin():
-        rows = (await session.execute(_geo_statement(shape), {**values, **box})).all()
+    rows = await driver.read_once(session.bind, _geo_statement(shape), {**values, **box})
     return CaseFeatureCollection(
         features=[
             CaseFeature(
-                geometry=PointGeometry(coordinates=(row.lng, row.lat)),
+                geometry=PointGeometry(coordinates=(lng, lat)),
                 properties=CaseFeatureProps(
-                    id=str(row.id),
-                    tracking_no=row.tracking_no,
-                    status=row.status,
-                    category_code=row.category_code,
-                    overdue=bool(row.overdue),
+                    id=str(case_id),
+                    tracking_no=tracking_no,
+                    status=status,
+                    category_code=category_code,
+                    overdue=bool(overdue),
                 ),
             )
-            for row in rows[:GEO_CAP]
+            for case_id, tracking_no, status, category_code, lat, lng, overdue in rows[:GEO_CAP]
         ],
         truncated=len(rows) > GEO_CAP,
     )

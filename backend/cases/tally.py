@@ -74,6 +74,10 @@ async def recount(session: AsyncSession) -> None:
     )
 
 
+async def total(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.coalesce(func.sum(_COUNTS.c.n), 0))) or 0)
+
+
 # Each kept filter over the counts table, bound to CaseFilter.bound's values.
 _CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
     "request_type": lambda: _COUNTS.c.request_type == bindparam("request_type"),

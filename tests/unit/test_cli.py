@@ -174,3 +174,25 @@ def test_api_keys_are_made_listed_and_revoked_from_the_command_line(migrated: Pa
     assert revoked.returncode == 0, revoked.stderr
     assert "revoked" in run(data, "list-api-keys").stdout
     assert run(data, "revoke-api-key", "nobody").returncode == 2
+
+
+def test_recount_cases_counts_what_was_imported_around_the_app(seeded: Path, tmp_path: Path) -> None:
+    data = copy_of(seeded, tmp_path)
+    db = data / "city.db"
+
+    def kept() -> dict[str, int]:
+        with sqlite3.connect(db) as connection:
+            rows = connection.execute(
+                "SELECT status, sum(n) FROM case_counts GROUP BY status HAVING sum(n) > 0"
+            )
+            return dict(rows.fetchall())
+
+    assert kept() == {"submitted": 3}, "the demo's reports were counted as they were stored"
+    # A bulk import writes cases around the workflow: their counts are off until recounted.
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE cases SET status = 'closed' WHERE id IN (SELECT id FROM cases LIMIT 2)")
+    assert kept() == {"submitted": 3}
+    recounted = run(data, "recount-cases")
+    assert recounted.returncode == 0, recounted.stderr
+    assert "counted 3 cases" in recounted.stdout
+    assert kept() == {"submitted": 1, "closed": 2}

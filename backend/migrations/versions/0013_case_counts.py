@@ -40,7 +40,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_cases_owed_deadline", ["deadline_at"], unique=False, postgresql_where=OWED, sqlite_where=OWED
+            "ix_cases_owed_deadline",
+            ["status", "deadline_at"],
+            unique=False,
+            postgresql_where=OWED,
+            sqlite_where=OWED,
         )
 
 
