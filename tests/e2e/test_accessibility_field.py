@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.a11y import axe_violations, tab_stops
-from tests.e2e.conftest import PHONE, Server, api_login, api_token, handled_case
+from tests.e2e.conftest import PHONE, Server, answer_open_roll_calls, api_login, api_token, handled_case
 from tests.e2e.test_field import check_task_for_inspector
 
 pytestmark = pytest.mark.e2e
@@ -41,7 +41,9 @@ def field_phone(request: pytest.FixtureRequest, browser: Browser, server: Server
 
 
 def signed_in(page: Page) -> str:
-    """The inspector's session put on the phone as the sign-in page would, and a shift open."""
+    """The inspector's session put on the phone as the sign-in page would, and a shift open. A roll
+    call another test left open (the server is shared) is answered first: its dialog would cover the
+    page."""
     page.goto("/field/login")
     token = api_token(page, "inspector", "inspector-demo")
     page.evaluate("(token) => localStorage.setItem('city.field_token', token)", token)
@@ -51,6 +53,7 @@ def signed_in(page: Page) -> str:
         data={"location": {"lat": HERE["latitude"], "lng": HERE["longitude"], "accuracy_m": 12}},
     )
     assert started.ok, started.text()
+    answer_open_roll_calls(page, {"lat": HERE["latitude"], "lng": HERE["longitude"], "accuracy_m": 12})
     return token
 
 
