@@ -48,7 +48,7 @@ _FORM_OVERHEAD = 64 * 1024
 
 async def open_resources(app: Litestar) -> None:
     settings: Settings = app.state.settings
-    engine = create_engine(settings.resolved_database_url)
+    engine = create_engine(settings.resolved_database_url, settings.db_pool_size)
     app.state.engine = engine
     app.state.sessionmaker = session_factory(engine)
     app.state.store = await make_store(settings)

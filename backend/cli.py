@@ -195,7 +195,7 @@ async def _worker(settings: Settings) -> int:
     from backend.worker import run_forever
 
     configure_logging(settings.log_level)
-    engine = create_engine(settings.resolved_database_url)
+    engine = create_engine(settings.resolved_database_url, settings.db_pool_size)
     try:
         await run_forever(settings, session_factory(engine), await make_store(settings))
     finally:
@@ -207,7 +207,7 @@ async def _with_session(settings: Settings, work: Callable[[AsyncSession], Await
     import backend.models  # noqa: F401  (every table: a command's rows may refer to any of them)
     from backend.db import create_engine, session_factory
 
-    engine = create_engine(settings.resolved_database_url)
+    engine = create_engine(settings.resolved_database_url, settings.db_pool_size)
     try:
         async with session_factory(engine)() as session:
             return await work(session)

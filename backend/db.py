@@ -57,7 +57,8 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, pool_size: int = 20, **kwargs: Any) -> AsyncEngine:
+    """`pool_size`: PostgreSQL's connections kept open (settings.db_pool_size); SQLite keeps one."""
     # Errors never carry the statement's parameters: they hold citizens' text and phone numbers.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
@@ -75,7 +76,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         )
         _tune_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, **kwargs)
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size // 2, pool_pre_ping=True, **kwargs
+    )
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

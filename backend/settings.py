@@ -22,6 +22,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     data_dir: Path = REPO_ROOT / "var"
     # Empty means: a SQLite file in the data dir.
     database_url: str = ""
+    # PostgreSQL connections a process keeps open; a burst may open half as many more. Fewer than its
+    # concurrent requests need makes it open and close connections all the time (bench/create_request.py).
+    db_pool_size: int = 20
     storage: Literal["local", "s3"] = "local"
     s3_endpoint: str = "127.0.0.1:9000"
     s3_access_key: str = ""
