@@ -46,7 +46,7 @@ class RatingIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     comment: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 
 
-class LocationOut(msgspec.Struct, frozen=True):
+class LocationOut(msgspec.Struct, frozen=True, gc=False):
     lat: float
     lng: float
     accuracy_m: float | None = None
@@ -107,7 +107,7 @@ class RequestPage(msgspec.Struct, frozen=True):
     next_cursor: str | None
 
 
-class PublicRequestOut(msgspec.Struct, frozen=True, omit_defaults=True):
+class PublicRequestOut(msgspec.Struct, frozen=True, omit_defaults=True, gc=False):
     """A public summary: no address, no contact, no original photo; location to ~10 m; of the text only
     its start, with anything like a phone number masked."""
 

@@ -661,7 +661,7 @@ async def geo(
             CaseFeature(
                 geometry=PointGeometry(coordinates=(lng, lat)),
                 properties=CaseFeatureProps(
-                    id=str(case_id),
+                    id=case_id,
                     tracking_no=tracking_no,
                     status=status,
                     category_code=category_code,
