@@ -194,27 +194,11 @@ def _step_rows(
     return entry, [entry, outbox, live, *([notice] if notice is not None else [])]
 
 
-async def _record(
-    session: AsyncSession,
-    case: Case,
-    action: str,
-    actor: Principal,
-    actor_role: str,
-    at: datetime,
-    photo_ids: list[str],
-    texts: Texts = None,
-    audience: list[uuid.UUID] | None = None,
-) -> TimelineEntry:
-    entry, rows = _step_rows(case, action, actor, actor_role, at, photo_ids, texts, audience)
+async def _insert(session: AsyncSession, rows: list[Base]) -> None:
+    """Plain INSERTs of new rows: the unit of work's bookkeeping was the costliest part of a step."""
     for row in rows:
-        await _insert(session, row)
-    return entry
-
-
-async def _insert(session: AsyncSession, row: Base) -> None:
-    """A plain INSERT of a new row: the unit of work's bookkeeping was the costliest part of a report."""
-    values = {column.key: getattr(row, column.key) for column in row.__table__.columns}
-    await session.execute(insert(type(row)), [{k: v for k, v in values.items() if v is not None}])
+        values = {column.key: getattr(row, column.key) for column in row.__table__.columns}
+        await session.execute(insert(type(row)), [{k: v for k, v in values.items() if v is not None}])
 
 
 async def submit(
@@ -256,7 +240,9 @@ async def rate(
     case.version += 1
     case.updated_at = at
     # The comment is the reporter's own: shown to them with the rating, to staff on the timeline.
-    return await _record(session, case, "rate", actor, "citizen", at, [], (None, comment))
+    entry, rows = _step_rows(case, "rate", actor, "citizen", at, [], (None, comment))
+    await _insert(session, rows)
+    return entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +288,9 @@ async def act(
     await tally.move(session, counted_as, tally.key_of(case))
     # An empty box is no message.
     texts = (body.public_message or None, body.internal_note or None)
-    return await _record(session, case, action, actor, role, context.at, photo_ids, texts, audience)
+    entry, rows = _step_rows(case, action, actor, role, context.at, photo_ids, texts, audience)
+    await _insert(session, rows)
+    return entry
 
 
 async def _people(session: AsyncSession, case: Case) -> list[uuid.UUID]:
