@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from backend.db import autocommit
@@ -73,7 +73,7 @@ class DriverStatement:
         ]
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def prepared(statement: Any, dialect: Dialect) -> DriverStatement:
     """Compiled once per statement object (module-level constants) and dialect."""
     return DriverStatement.of(statement, dialect)
@@ -85,8 +85,10 @@ async def call(connection: AsyncConnection, fn: Callable[..., T], *args: Any) ->
     driver = (await connection.get_raw_connection()).driver_connection
     try:
         return await driver._execute(fn, driver._conn, *args)  # noqa: SLF001
-    except sqlite3.IntegrityError as error:
-        raise IntegrityError(None, None, error) from error
+    except sqlite3.Error as error:
+        # As SQLAlchemy would raise it (IntegrityError for a duplicate key, and so on), without the
+        # statement or its values.
+        raise DBAPIError.instance(None, None, error, sqlite3.Error, hide_parameters=True) from error
 
 
 async def fetch(
