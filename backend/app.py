@@ -20,7 +20,7 @@ from backend.cases.staff_routes import StaffCaseController
 from backend.catalog.lookup import CatalogCache
 from backend.catalog.routes import CatalogController
 from backend.coordination.routes import CoordinationController, OutboxAdminController
-from backend.db import create_engine, session_factory
+from backend.db import create_engine, dispose, session_factory
 from backend.departments.routes import DepartmentAdminController, DepartmentController
 from backend.deps import DEPENDENCIES
 from backend.edge.asgi import CityApp
@@ -72,7 +72,7 @@ async def close_resources(app: Litestar) -> None:
     if app.state.worker is not None:
         app.state.worker.cancel()
         await asyncio.gather(app.state.worker, return_exceptions=True)
-    await app.state.engine.dispose()
+    await dispose(app.state.engine)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -189,7 +189,7 @@ def _coordination_sim(settings: Settings, args: Any) -> int:
 
 
 async def _worker(settings: Settings) -> int:
-    from backend.db import create_engine, session_factory
+    from backend.db import create_engine, dispose, session_factory
     from backend.logs import configure_logging
     from backend.uploads.storage import make_store
     from backend.worker import run_forever
@@ -199,20 +199,20 @@ async def _worker(settings: Settings) -> int:
     try:
         await run_forever(settings, session_factory(engine), await make_store(settings))
     finally:
-        await engine.dispose()
+        await dispose(engine)
     return 0
 
 
 async def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[int]]) -> int:
     import backend.models  # noqa: F401  (every table: a command's rows may refer to any of them)
-    from backend.db import create_engine, session_factory
+    from backend.db import create_engine, dispose, session_factory
 
     engine = create_engine(settings.resolved_database_url, settings.db_pool_size)
     try:
         async with session_factory(engine)() as session:
             return await work(session)
     finally:
-        await engine.dispose()
+        await dispose(engine)
 
 
 async def _create_user(settings: Settings, args: Any) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
@@ -81,7 +82,7 @@ def create_engine(url: str, pool_size: int = 20, **kwargs: Any) -> AsyncEngine:
     )
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
+def _tune_sqlite(engine: AsyncEngine, *, reader: bool = False) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take over transaction control so that BEGIN IMMEDIATE can be issued below.
@@ -91,6 +92,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if reader:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "reset")
@@ -100,6 +103,9 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         if dbapi_connection.driver_connection.in_transaction:
             dbapi_connection.rollback()
 
+    if reader:
+        return
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY
@@ -107,6 +113,41 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         # Not for a connection in autocommit (see autocommit() below).
         if not connection.get_execution_options().get("autocommit"):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# SQLite's readers, by the engine that writes: made when first asked for (migrations never do).
+_readers: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
+# In WAL mode a reader never waits for the writer: a sign-in check or a queue page no longer queues
+# behind a report being written on the one writing connection.
+READERS = 4
+
+
+def reader(engine: AsyncEngine) -> AsyncEngine:
+    """The engine for reads of one statement in autocommit: on PostgreSQL the engine itself, on SQLite
+    a pool of read-only connections beside its one writer."""
+    if engine.dialect.name != "sqlite":
+        return engine
+    if engine not in _readers:
+        readers = create_async_engine(
+            engine.url,
+            connect_args={"timeout": 30},
+            pool_size=READERS,
+            max_overflow=0,
+            pool_timeout=60,
+            pool_reset_on_return=None,
+            hide_parameters=True,
+        )
+        _tune_sqlite(readers, reader=True)
+        _readers[engine] = readers
+    return _readers[engine]
+
+
+async def dispose(engine: AsyncEngine) -> None:
+    """Close the engine's connections, its readers' too."""
+    readers = _readers.pop(engine, None)
+    if readers is not None:
+        await readers.dispose()
+    await engine.dispose()
 
 
 def autocommit(engine: AsyncEngine | Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from backend.db import autocommit
+from backend.db import autocommit, reader
 
 T = TypeVar("T")
 
@@ -109,6 +109,7 @@ async def read_once(
     """A read of one statement, outside any transaction: a statement sees one snapshot by itself, so
     BEGIN and COMMIT would be two round trips for nothing (and on SQLite, BEGIN IMMEDIATE would take
     the write lock for a read)."""
-    async with engine.connect() as connection:
-        await connection.execution_options(**autocommit(engine))
+    readers = reader(engine)
+    async with readers.connect() as connection:
+        await connection.execution_options(**autocommit(readers))
         return await fetch(connection, statement, values)
