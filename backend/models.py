@@ -2,7 +2,7 @@
 
 from backend.accounts.models import AuthSession, OtpChallenge, User
 from backend.audit.models import AuditEntry
-from backend.cases.models import Case, CaseCount, CaseFollower, TimelineEntry, TrackingCounter
+from backend.cases.models import Case, CaseCount, CaseDue, CaseFollower, TimelineEntry, TrackingCounter
 from backend.catalog.models import Category, Grid, ReplyDeadline
 from backend.coordination.models import CoordinationCallback, OutboxEvent
 from backend.db import Base
@@ -40,6 +40,7 @@ __all__ = [
     "AuthSession",
     "Case",
     "CaseCount",
+    "CaseDue",
     "CaseFollower",
     "Category",
     "CoordinationCallback",

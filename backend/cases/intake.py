@@ -1,5 +1,6 @@
 """A new case stored in one go: its tracking number, the case, the rows its first step writes (timeline
-entry, outbox row, live-feed row, notify event), its photos claimed and its status counted.
+entry, outbox row, live-feed row, notify event), its photos claimed and its status (and deadline)
+counted.
 
 One statement on PostgreSQL, one call into the driver's thread on SQLite. The day's counter row is
 then locked only while that one statement runs, not across a round trip per row through a busy event
@@ -165,7 +166,8 @@ numbered AS (
   ON CONFLICT (day) DO UPDATE SET last_no = tracking_counters.last_no + 1
   RETURNING day || lpad(CAST(last_no AS text), 5, '0') AS tracking_no),
 new_case AS ({_insert_from_json(_CASES, "numbered", {"tracking_no": "numbered.tracking_no"})}
-  RETURNING id, tracking_no, status, request_type, coalesce(category_code, '') AS category_code, source),
+  RETURNING id, tracking_no, status, request_type, coalesce(category_code, '') AS category_code, source,
+    deadline_at),
 {steps},
 claimed AS (
   UPDATE photos SET case_id = (SELECT id FROM new_case),
@@ -173,7 +175,12 @@ claimed AS (
   WHERE id = ANY(CAST(:photo_ids AS uuid[])) AND case_id IS NULL AND (SELECT ok FROM checked)),
 counted AS (
   INSERT INTO case_counts ({key}, n) SELECT {key}, 1 FROM new_case
-  ON CONFLICT ({key}) DO UPDATE SET n = case_counts.n + excluded.n)
+  ON CONFLICT ({key}) DO UPDATE SET n = case_counts.n + excluded.n),
+due AS (
+  INSERT INTO case_dues (status, due_day, n)
+  SELECT status, to_char(deadline_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), 1 FROM new_case
+  WHERE deadline_at IS NOT NULL
+  ON CONFLICT (status, due_day) DO UPDATE SET n = case_dues.n + excluded.n)
 SELECT tracking_no FROM new_case"""
     return text(sql).bindparams(bindparam("photo_owner", type_=Uuid()))
 
@@ -228,6 +235,7 @@ def _sqlite_writer(dialect: Dialect) -> Callable[[sqlite3.Connection, NewCase], 
         dialect,
     )
     count = DriverStatement.of(tally.upsert(sqlite_insert), dialect)
+    due = DriverStatement.of(tally.due_upsert(sqlite_insert), dialect)
 
     def photos_claimable(connection: sqlite3.Connection, new: NewCase) -> bool:
         if not new.photo_ids:
@@ -266,6 +274,10 @@ def _sqlite_writer(dialect: Dialect) -> Callable[[sqlite3.Connection, NewCase], 
                 "category_code": case["category_code"] or ""
             }
             connection.execute(count.sql, count.params(key | {"n": 1}))
+            if owed := tally.due_of(case["status"], case["deadline_at"]):
+                connection.execute(
+                    due.sql, due.params(dict(zip(tally.DUE_COLUMNS, owed, strict=True)) | {"n": 1})
+                )
         except BaseException:
             if own:
                 connection.execute("ROLLBACK")

@@ -126,3 +126,17 @@ class CaseCount(Base):
     category_code: Mapped[str] = mapped_column(String(16), primary_key=True)
     source: Mapped[str] = mapped_column(String(16), primary_key=True)
     n: Mapped[int]
+
+
+class CaseDue(Base):
+    """Cases still owing an answer or a fix, by status and the UTC day their deadline falls on; kept
+    with case_counts. The overdue of a status is then the days before today summed, and today's
+    deadlines passed so far counted: a few hundred rows and one day of the index, however many
+    cases are overdue."""
+
+    __tablename__ = "case_dues"
+
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # YYYY-MM-DD (UTC).
+    due_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int]

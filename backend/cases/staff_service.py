@@ -231,8 +231,9 @@ def _counts_statement(shape: tuple[str, ...]) -> Select[Any]:
 async def counts(session: AsyncSession, principal: Principal, filters: CaseFilter) -> StatusCounts:
     """Cases per status under the same filters (the status filter aside), and how many are overdue."""
     _staff(principal)
-    shape, values = filters.bound(utcnow(), with_status=False)
-    rows = await driver.read_once(session.bind, _counts_statement(shape), values)
+    now = utcnow()
+    shape, values = filters.bound(now, with_status=False)
+    rows = await driver.read_once(session.bind, _counts_statement(shape), values | tally.day_bounds(now))
     by_status = {status: n for status, n, _ in rows}
     return StatusCounts(
         counts=by_status, total=sum(by_status.values()), overdue=sum(late for *_, late in rows)

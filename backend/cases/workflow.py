@@ -279,13 +279,13 @@ async def act(
 
     # Who hears of a merge: the duplicate's people, before they move to the original.
     audience = await _people(session, case) if isinstance(body, Merge) else None
-    counted_as = tally.key_of(case)
+    counted = tally.counted_as(case)
     photo_ids = await _apply(session, case, actor, body, context)
     case.status = step.target
     case.version += 1
     case.updated_at = context.at
     await session.flush()
-    await tally.move(session, counted_as, tally.key_of(case))
+    await tally.move(session, counted, case)
     # An empty box is no message.
     texts = (body.public_message or None, body.internal_note or None)
     entry, rows = _step_rows(case, action, actor, role, context.at, photo_ids, texts, audience)

@@ -7,14 +7,26 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from litestar import Litestar
 from sqlalchemy import func, select
 
-from backend.models import Case, CaseCount, LiveEvent, NotifyEvent, OutboxEvent, Photo, TimelineEntry
-from tests.api.conftest import act, device_headers, request_body, staff_headers, submit, upload_photo
+from backend.cases.models import OWED_STATUSES
+from backend.models import Case, CaseCount, CaseDue, LiveEvent, NotifyEvent, OutboxEvent, Photo, TimelineEntry
+from tests.api.conftest import (
+    PLACED_VERSION,
+    act,
+    device_headers,
+    put_in_status,
+    request_body,
+    set_fields,
+    staff_headers,
+    submit,
+    upload_photo,
+)
 
 CONCURRENT = 24
 
@@ -36,6 +48,25 @@ async def _kept(app: Litestar) -> Counter[tuple[str, str, str, str]]:
             )
         )
         return Counter({tuple(key): n for *key, n in rows if n})
+
+
+async def _dues(app: Litestar) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, str]]]:
+    """The kept case_dues, and the same counted from the cases."""
+    async with app.state.sessionmaker() as session, session.begin():
+        kept = Counter(
+            {
+                (s, day): n
+                for s, day, n in await session.execute(select(CaseDue.status, CaseDue.due_day, CaseDue.n))
+                if n
+            }
+        )
+        cases = await session.execute(select(Case.status, Case.deadline_at))
+        actual = Counter(
+            (status, deadline.astimezone(UTC).strftime("%Y-%m-%d"))
+            for status, deadline in cases
+            if deadline is not None and status in OWED_STATUSES
+        )
+    return kept, actual
 
 
 async def _actual(app: Litestar) -> Counter[tuple[str, str, str, str]]:
@@ -143,6 +174,9 @@ async def test_counts_stay_true_while_steps_and_reports_run_at_once(
         *(submit(client, citizen, type="inquiry", category_code=None) for _ in range(6)),
     )
     assert await _kept(app) == await _actual(app)
+    kept_dues, actual_dues = await _dues(app)
+    # The inquiries owe an answer (答复时限) from now: kept by their deadline's day.
+    assert kept_dues == actual_dues and sum(actual_dues.values()) == 6
     assert await _actual(app) == Counter(
         {
             ("rejected", "complaint", "C0101", "citizen"): 4,
@@ -163,3 +197,42 @@ async def test_counts_stay_true_while_steps_and_reports_run_at_once(
         await client.get("/api/v1/staff/cases/counts", params={"category": "E01"}, headers=desk)
     ).json()
     assert by_category["counts"] == {"accepted": 8}
+
+
+async def test_overdue_counted_from_kept_days_and_today(client: httpx.AsyncClient, app: Litestar) -> None:
+    staff = await staff_headers(app, "dispatcher")
+    citizen = await device_headers(client)
+    cases = [await submit(client, citizen) for _ in range(4)]
+    now = datetime.now(UTC)
+    placed = [
+        ("dispatched", now - timedelta(days=2)),  # overdue since a day before today
+        ("in_progress", now - timedelta(minutes=1)),  # overdue since a moment ago (today, mostly)
+        ("dispatched", now + timedelta(days=1)),  # not yet
+        ("closed", now - timedelta(days=3)),  # owes nothing any more
+    ]
+    for case, (status, deadline) in zip(cases, placed, strict=True):
+        await put_in_status(app, case["id"], status)
+        await set_fields(app, case["id"], deadline_at=deadline)
+
+    async def both() -> tuple[dict[str, Any], dict[str, Any]]:
+        kept = (await client.get("/api/v1/staff/cases/counts", headers=staff)).json()
+        counted = (await client.get("/api/v1/staff/cases/counts", params={"grid": "3"}, headers=staff)).json()
+        return kept, counted
+
+    kept, counted = await both()
+    assert kept == counted
+    assert kept["overdue"] == 2 and kept["counts"] == {"dispatched": 2, "in_progress": 1, "closed": 1}
+    # Steps move a case between dues rows as they change its status: started, handled, still counted.
+    assert (await act(client, staff, cases[0]["id"], "start", PLACED_VERSION)).status_code == 200
+    handled = await act(client, staff, cases[1]["id"], "handle", PLACED_VERSION, public_message="已修复")
+    assert handled.status_code == 200, handled.text
+    kept, counted = await both()
+    assert kept == counted
+    assert kept["overdue"] == 1 and kept["counts"] == {
+        "in_progress": 1,
+        "handled": 1,
+        "dispatched": 1,
+        "closed": 1,
+    }
+    kept_dues, actual_dues = await _dues(app)
+    assert kept_dues == actual_dues
