@@ -58,17 +58,19 @@ def percentile(samples: list[float], share: float) -> float:
 
 
 async def timed(runs: int, calls: Sequence[Callable[[int], Awaitable[Any]]]) -> list[list[float]]:
-    """Milliseconds per run of each call, the calls taking turns run by run: the machine's drift and
-    the database's cache then favour none of them."""
+    """Milliseconds per run of each call, the calls taking turns run by run, and a different one going
+    first each run: the first to read a run's rows pays for bringing them into the cache (2-3 ms at
+    p50 on the map), and the machine's drift should favour none of them either."""
     for warm in range(min(runs, 20)):
         for call in calls:
             await call(warm)
     samples: list[list[float]] = [[] for _ in calls]
     for run in range(runs):
-        for call, figures in zip(calls, samples, strict=True):
+        for turn in range(len(calls)):
+            index = (run + turn) % len(calls)
             began = time.perf_counter()
-            await call(run)
-            figures.append((time.perf_counter() - began) * 1000)
+            await calls[index](run)
+            samples[index].append((time.perf_counter() - began) * 1000)
     return samples
 
 
