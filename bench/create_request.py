@@ -222,9 +222,10 @@ def main() -> None:
             _prepare(database_url, data_dir)
             # Alternated, medians kept: the machine's own drift hits both alike.
             runs: dict[str, list[tuple[float, float | None]]] = {"bare": [], "ours": []}
-            for _ in range(args.rounds):
-                for kind, figures in runs.items():
-                    figures.append(
+            for round_no in range(args.rounds):
+                # Each goes first in turn.
+                for kind in sorted(runs, reverse=bool(round_no % 2)):
+                    runs[kind].append(
                         asyncio.run(
                             _measure(
                                 kind, database_url, data_dir, args.requests, args.concurrency, args.worker
