@@ -97,11 +97,17 @@ def _tune_sqlite(engine: AsyncEngine, *, reader: bool = False) -> None:
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "reset")
-    def _on_reset(dbapi_connection: Any, _record: Any, _state: Any) -> None:
-        # A connection comes back with a transaction open only when its user failed or was cut off:
-        # roll that back; any other rollback would be a trip to the driver's thread for nothing.
-        if dbapi_connection.driver_connection.in_transaction:
-            dbapi_connection.rollback()
+    def _on_reset(dbapi_connection: Any, _record: Any, state: Any) -> None:
+        if state.terminate_only:
+            return  # about to be closed, which ends any transaction
+        # A connection comes back with a transaction open only when its user failed or was cut off,
+        # and a statement of that user's may still wait in the driver's queue. The rollback joins the
+        # queue behind it, before the next user's statements, without waiting for it here: waiting
+        # was a trip to the driver's thread per checkout, for nothing almost every time. (aiosqlite
+        # runs queued calls in order; SQLAlchemy's adapter queues on the same private names.)
+        driver = dbapi_connection.driver_connection
+        connection = driver._conn  # noqa: SLF001
+        driver._tx.put_nowait((None, lambda: connection.in_transaction and connection.rollback()))  # noqa: SLF001
 
     if reader:
         return
