@@ -156,7 +156,7 @@ async def dispose(engine: AsyncEngine) -> None:
     await engine.dispose()
 
 
-def autocommit(engine: AsyncEngine | Any) -> dict[str, Any]:
+def autocommit(engine: AsyncEngine) -> dict[str, Any]:
     """Execution options for a connection whose statements each commit by themselves: a single read or
     a single atomic write without BEGIN and COMMIT round trips. SQLite's driver runs in autocommit
     already (isolation_level None above): the option only keeps _on_begin from beginning."""

@@ -73,6 +73,8 @@ class NewCase:
     photo_ids: Sequence[uuid.UUID]
     owner_id: uuid.UUID
     day: str
+    # Its case_counts and case_dues keys (tally.counted_as).
+    counted: tally.Counted
 
 
 def values_of(row: Base) -> dict[str, Any]:
@@ -127,12 +129,15 @@ def _pg_values(new: NewCase) -> dict[str, Any]:
     """Each row as one JSON document (msgspec writes UUIDs and datetimes as PostgreSQL reads them):
     a handful of parameters, not one per column, keeps psycopg's converted-query cache in use."""
     rows = {table.name: _json(row) for table, row in zip(ROW_TABLES, new.rows, strict=True)}
+    counted = dict(zip(tally.KEY_COLUMNS, new.counted.key, strict=True))
     return rows | {
         "cases": _json(new.case),
         "day": new.day,
         "photo_owner": new.owner_id,
         "photo_ids": list(new.photo_ids),
         "photo_count": len(new.photo_ids),
+        "counted": _json(counted),
+        "due_day": new.counted.due[1] if new.counted.due else None,
     }
 
 
@@ -156,6 +161,8 @@ def _pg_statement() -> TextClause:
         for table in ROW_TABLES
     )
     key = ", ".join(tally.KEY_COLUMNS)
+    from_key = ", ".join(f"r.{column}" for column in tally.KEY_COLUMNS)
+    # The keys as tally.counted_as made them: that one function says how a case is counted.
     sql = f"""WITH checked AS (
   SELECT count(*) = :photo_count AS ok FROM (
     SELECT id FROM photos
@@ -166,20 +173,19 @@ numbered AS (
   ON CONFLICT (day) DO UPDATE SET last_no = tracking_counters.last_no + 1
   RETURNING day || lpad(CAST(last_no AS text), 5, '0') AS tracking_no),
 new_case AS ({_insert_from_json(_CASES, "numbered", {"tracking_no": "numbered.tracking_no"})}
-  RETURNING id, tracking_no, status, request_type, coalesce(category_code, '') AS category_code, source,
-    deadline_at),
+  RETURNING id, tracking_no, status),
 {steps},
 claimed AS (
   UPDATE photos SET case_id = (SELECT id FROM new_case),
     position = array_position(CAST(:photo_ids AS uuid[]), id) - 1
   WHERE id = ANY(CAST(:photo_ids AS uuid[])) AND case_id IS NULL AND (SELECT ok FROM checked)),
 counted AS (
-  INSERT INTO case_counts ({key}, n) SELECT {key}, 1 FROM new_case
+  INSERT INTO case_counts ({key}, n) SELECT {from_key}, 1
+  FROM new_case, jsonb_populate_record(CAST(NULL AS case_counts), CAST(:counted AS jsonb)) AS r
   ON CONFLICT ({key}) DO UPDATE SET n = case_counts.n + excluded.n),
 due AS (
-  INSERT INTO case_dues (status, due_day, n)
-  SELECT status, to_char(deadline_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), 1 FROM new_case
-  WHERE deadline_at IS NOT NULL
+  INSERT INTO case_dues (status, due_day, n) SELECT new_case.status, CAST(:due_day AS text), 1 FROM new_case
+  WHERE CAST(:due_day AS text) IS NOT NULL
   ON CONFLICT (status, due_day) DO UPDATE SET n = case_dues.n + excluded.n)
 SELECT tracking_no FROM new_case"""
     return text(sql).bindparams(bindparam("photo_owner", type_=Uuid()))
@@ -234,8 +240,7 @@ def _sqlite_writer(dialect: Dialect) -> Callable[[sqlite3.Connection, NewCase], 
         .values(case_id=bindparam("claimed_by"), position=bindparam("claimed_at")),
         dialect,
     )
-    count = DriverStatement.of(tally.upsert(sqlite_insert), dialect)
-    due = DriverStatement.of(tally.due_upsert(sqlite_insert), dialect)
+    count, due = (DriverStatement.of(upsert, dialect) for upsert in tally.upserts(sqlite_insert))
 
     def photos_claimable(connection: sqlite3.Connection, new: NewCase) -> bool:
         if not new.photo_ids:
@@ -270,14 +275,13 @@ def _sqlite_writer(dialect: Dialect) -> Callable[[sqlite3.Connection, NewCase], 
             for position, photo in enumerate(new.photo_ids):
                 values = {"photo_id": photo, "claimed_by": case["id"], "claimed_at": position}
                 connection.execute(claim.sql, claim.params(values))
-            key = {name: case[name] for name in tally.KEY_COLUMNS} | {
-                "category_code": case["category_code"] or ""
-            }
-            connection.execute(count.sql, count.params(key | {"n": 1}))
-            if owed := tally.due_of(case["status"], case["deadline_at"]):
-                connection.execute(
-                    due.sql, due.params(dict(zip(tally.DUE_COLUMNS, owed, strict=True)) | {"n": 1})
-                )
+            for statement, columns, key in (
+                (count, tally.KEY_COLUMNS, new.counted.key),
+                (due, tally.DUE_COLUMNS, new.counted.due),
+            ):
+                if key is not None:
+                    values = dict(zip(columns, key, strict=True)) | {"n": 1}
+                    connection.execute(statement.sql, statement.params(values))
         except BaseException:
             if own:
                 connection.execute("ROLLBACK")

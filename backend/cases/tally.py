@@ -51,32 +51,26 @@ def due_of(status: str, deadline_at: datetime | None) -> DueKey | None:
     return (status, deadline_at.astimezone(UTC).strftime("%Y-%m-%d"))
 
 
-def upsert(dialect_insert: Callable[[Any], Any]) -> Any:
-    """Add `n` to a key's count, the row made when first needed."""
-    statement = dialect_insert(_COUNTS).values({column: bindparam(column) for column in (*KEY_COLUMNS, "n")})
-    return statement.on_conflict_do_update(
-        index_elements=list(KEY_COLUMNS), set_={"n": _COUNTS.c.n + statement.excluded.n}
-    )
+def upserts(dialect_insert: Callable[[Any], Any]) -> tuple[Any, Any]:
+    """Add `n` to a case_counts key's count, and to a case_dues key's, each row made when first needed."""
+
+    def upsert(table: Any, key: tuple[str, ...]) -> Any:
+        statement = dialect_insert(table).values({column: bindparam(column) for column in (*key, "n")})
+        return statement.on_conflict_do_update(
+            index_elements=list(key), set_={"n": table.c.n + statement.excluded.n}
+        )
+
+    return upsert(_COUNTS, KEY_COLUMNS), upsert(_DUES, DUE_COLUMNS)
 
 
-def due_upsert(dialect_insert: Callable[[Any], Any]) -> Any:
-    statement = dialect_insert(_DUES).values({column: bindparam(column) for column in (*DUE_COLUMNS, "n")})
-    return statement.on_conflict_do_update(
-        index_elements=list(DUE_COLUMNS), set_={"n": _DUES.c.n + statement.excluded.n}
-    )
-
-
-_UPSERT = {
-    name: (upsert(insert), due_upsert(insert))
-    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
-}
+_UPSERTS = {"postgresql": upserts(pg_insert), "sqlite": upserts(sqlite_insert)}
 
 
 async def move(session: AsyncSession, before: Counted, after: Case) -> None:
     """A case changed (`before`: what it was counted as). Rows change in key order, counts before
     dues, so that two steps crossing each other's way (one case accepted, another returned) cannot
     deadlock on them."""
-    counts, dues = _UPSERT[session.get_bind().dialect.name]
+    counts, dues = _UPSERTS[session.get_bind().dialect.name]
     for statement, columns, old, new in (
         (counts, KEY_COLUMNS, before.key, key_of(after)),
         (dues, DUE_COLUMNS, before.due, due_of(after.status, after.deadline_at)),

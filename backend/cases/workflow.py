@@ -218,6 +218,7 @@ async def submit(
         photo_ids=photo_ids,
         owner_id=actor.user_id,
         day=context.at.astimezone(context.tz).strftime("%Y%m%d"),
+        counted=tally.counted_as(case),
     )
     number = await intake.store(session, new)
     if number is None:

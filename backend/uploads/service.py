@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import NoReturn
 
 import structlog
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -274,24 +274,25 @@ async def claim_photos(
     case_id: uuid.UUID,
     ids: list[uuid.UUID],
     first_position: int = 0,
-) -> list[Photo]:
-    """Attach the owner's own, still unattached photos to a case, in the order given."""
+) -> None:
+    """Attach the owner's own, still unattached photos to a case, in the order given; or none of them,
+    saying why (unclaimable). Locked first, so two requests racing for one photo cannot both win."""
     if not ids:
-        return []
-    rows = {
-        p.id: p
-        for p in await session.scalars(select(Photo).where(Photo.id.in_(ids), Photo.owner_id == owner_id))
-    }
+        return
+    claimable = await session.scalar(
+        select(func.count()).select_from(
+            select(Photo.id)
+            .where(Photo.id.in_(ids), Photo.owner_id == owner_id, Photo.case_id.is_(None))
+            .with_for_update()
+            .subquery()
+        )
+    )
+    if claimable != len(ids):
+        await unclaimable(session, owner_id, ids)
     for position, photo_id in enumerate(ids, start=first_position):
-        if photo_id not in rows:
-            raise ApiError(422, "photo_not_found", id=str(photo_id))
-        # Conditional on case_id IS NULL, so two requests racing for one photo cannot both win.
-        claimed = await session.execute(
+        await session.execute(
             update(Photo)
-            .where(Photo.id == photo_id, Photo.case_id.is_(None))
+            .where(Photo.id == photo_id)
             .values(case_id=case_id, position=position)
             .execution_options(synchronize_session=False)
         )
-        if claimed.rowcount != 1:
-            raise ApiError(409, "photo_in_use", id=str(photo_id))
-    return [rows[i] for i in ids]
