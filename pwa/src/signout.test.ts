@@ -99,3 +99,34 @@ describe('citizen sign-out', () => {
     expect(kept.find((r) => r.clientId === 'r-2')?.token).toBe('other-token')
   })
 })
+
+describe('a 401 after a sign-out', () => {
+  it.each([
+    ['staff', './staff/session', 'city.staff_token', '/staff/login?next=%2Fstaff%2Fqueue'],
+    ['field', './field/session', 'city.field_token', '/field/login?next=%2Fstaff%2Fqueue'],
+  ])('on the %s face, sends to sign-in only while the token it was sent with is current', async (_, module, key, login) => {
+    const assign = vi.fn()
+    vi.stubGlobal('window', Object.assign(new EventTarget(), { location: { pathname: '/staff/queue', assign } }))
+    let answer!: (response: Response) => void
+    fetchMock.mockImplementation((url) =>
+      String(url) === '/api/v1/auth/logout'
+        ? Promise.resolve(new Response(null, { status: 204 }))
+        : new Promise((resolve) => (answer = resolve)),
+    )
+    storage.set(key, 'header.e30.signature')
+    const session = await import(module)
+    const call = module.includes('staff') ? session.staffCall : session.fieldCall
+    const refresh = call('GET', '/api/v1/staff/cases').catch((error: unknown) => error)
+    await session.signOut()
+    answer(new Response('{"code":"invalid_token"}', { status: 401, headers: { 'Content-Type': 'application/problem+json' } }))
+    expect(await refresh).toMatchObject({ status: 401 })
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(assign).not.toHaveBeenCalled()
+
+    storage.set(key, 'header.e30.signature')
+    fetchMock.mockImplementation(async () => new Response('{"code":"invalid_token"}', { status: 401 }))
+    await call('GET', '/api/v1/staff/cases').catch(() => undefined)
+    await vi.waitFor(() => expect(assign).toHaveBeenCalledWith(login))
+    expect(storage.has(key)).toBe(false)
+  })
+})

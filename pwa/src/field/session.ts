@@ -61,18 +61,18 @@ export async function signOut(): Promise<void> {
   await revoke(value)
 }
 
-function bearer(): Record<string, string> {
-  const value = fieldToken()
+function bearerOf(value: string | null): Record<string, string> {
   return value ? { Authorization: `Bearer ${value}` } : {}
 }
 
-export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
-  return { 'Accept-Language': currentLocale(), ...bearer(), ...extra }
+export function authHeaders(extra: Record<string, string> = {}, token = fieldToken()): Record<string, string> {
+  return { 'Accept-Language': currentLocale(), ...bearerOf(token), ...extra }
 }
 
-/** A session that ran out goes back to the sign-in page, then returns here. */
-function expireOn401(error: unknown): never {
-  if (error instanceof ApiError && error.status === 401) {
+/** A session that ran out goes back to the sign-in page, then returns here; not for an answer to a
+ * call sent under a token this phone has since signed out of (or replaced). */
+function expireOn401(error: unknown, sent: string | null): never {
+  if (error instanceof ApiError && error.status === 401 && sent && fieldToken() === sent) {
     localStorage.removeItem(TOKEN_KEY)
     window.location.assign(`/field/login?next=${encodeURIComponent(window.location.pathname)}`)
   }
@@ -81,7 +81,8 @@ function expireOn401(error: unknown): never {
 
 /** The app's API client under the inspector's session. */
 export async function fieldCall<T>(method: string, path: string, body?: unknown): Promise<T> {
-  return call<T>(method, path, body, false, bearer()).catch(expireOn401)
+  const sent = fieldToken()
+  return call<T>(method, path, body, false, bearerOf(sent)).catch((error: unknown) => expireOn401(error, sent))
 }
 
 /** The inbox and push notifications under the inspector's session. */
@@ -89,7 +90,8 @@ export const fieldNotices: NoticeClient = { face: 'field', call: fieldCall }
 
 /** A raw answer under the inspector's session (problem+json turned into an ApiError). */
 export async function fieldFetch(path: string, init: RequestInit = {}): Promise<Response> {
-  const response = await fetch(path, { ...init, headers: authHeaders((init.headers ?? {}) as Record<string, string>) })
-  if (!response.ok) expireOn401(problemOf(response.status, await response.text(), response.statusText))
+  const sent = fieldToken()
+  const response = await fetch(path, { ...init, headers: authHeaders((init.headers ?? {}) as Record<string, string>, sent) })
+  if (!response.ok) expireOn401(problemOf(response.status, await response.text(), response.statusText), sent)
   return response
 }

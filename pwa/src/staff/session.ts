@@ -52,18 +52,19 @@ export async function signIn(username: string, password: string): Promise<void> 
   localStorage.setItem(TOKEN_KEY, answer.token)
 }
 
-function bearer(): Record<string, string> {
-  const value = localStorage.getItem(TOKEN_KEY)
+function bearerOf(value: string | null): Record<string, string> {
   return value ? { Authorization: `Bearer ${value}` } : {}
 }
 
-export function authHeaders(extra: Record<string, string> = {}): Record<string, string> {
-  return { 'Accept-Language': currentLocale(), ...bearer(), ...extra }
+export function authHeaders(extra: Record<string, string> = {}, token = localStorage.getItem(TOKEN_KEY)): Record<string, string> {
+  return { 'Accept-Language': currentLocale(), ...bearerOf(token), ...extra }
 }
 
-/** A session that ran out (staff tokens last a shift) goes back to the sign-in page, then returns here. */
-function expireOn401(error: unknown): never {
-  if (error instanceof ApiError && error.status === 401) {
+/** A session that ran out (staff tokens last a shift) goes back to the sign-in page, then returns here.
+ * Only while the token the call went with is still the desk's: an answer to a call sent just before
+ * a sign-out (the queue's refresh) must not turn the sign-out into "sign in again to see the queue". */
+function expireOn401(error: unknown, sent: string | null): never {
+  if (error instanceof ApiError && error.status === 401 && sent && localStorage.getItem(TOKEN_KEY) === sent) {
     // The session is over already (expired or revoked): nothing to tell the server.
     localStorage.removeItem(TOKEN_KEY)
     const next = `/staff/login?next=${encodeURIComponent(window.location.pathname)}`
@@ -76,15 +77,17 @@ function expireOn401(error: unknown): never {
 
 /** A raw answer (a photo, a CSV file, a 204 without a body) under the staff session. */
 export async function staffFetch(path: string, method = 'GET'): Promise<Response> {
-  const response = await fetch(path, { method, headers: authHeaders() })
-  if (!response.ok) expireOn401(problemOf(response.status, await response.text(), response.statusText))
+  const sent = localStorage.getItem(TOKEN_KEY)
+  const response = await fetch(path, { method, headers: authHeaders({}, sent) })
+  if (!response.ok) expireOn401(problemOf(response.status, await response.text(), response.statusText), sent)
   return response
 }
 
 /** The app's API client, under the staff session instead of the phone's device token. */
 export async function staffCall<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
   if (!auth) return call<T>(method, path, body, false)
-  return call<T>(method, path, body, false, bearer()).catch(expireOn401)
+  const sent = localStorage.getItem(TOKEN_KEY)
+  return call<T>(method, path, body, false, bearerOf(sent)).catch((error: unknown) => expireOn401(error, sent))
 }
 
 /** The inbox and push notifications under the staff session. */
