@@ -54,7 +54,7 @@ async def open_resources(app: Litestar) -> None:
     app.state.store = await make_store(settings)
     app.state.sms = make_sms_sender(settings)
     app.state.catalog = CatalogCache(settings.catalog_ttl_seconds)
-    app.state.feed = FeedHub(app.state.sessionmaker)
+    app.state.feed = FeedHub(engine)
     # Each slot holds one decoded photo: bounded memory under a burst of uploads.
     app.state.image_slots = asyncio.Semaphore(max(2, os.cpu_count() or 2))
     app.state.worker = (

@@ -20,12 +20,14 @@ from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import msgspec
 import structlog
-from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from backend.driver import read_once
 from backend.notify.models import LiveEvent
 
 log = structlog.get_logger(__name__)
@@ -35,10 +37,35 @@ BATCH = 200
 # Events the hub remembers: a stream that fell further behind reads the database until it catches up.
 KEPT = 2000
 
+# Each read is one statement in autocommit (driver.read_once): on SQLite through the read-only
+# connections, so a feed read never takes the write lock, and a read cut off by a client leaving
+# holds nothing.
+_LIVE = LiveEvent.__table__
+_NEWEST = select(func.max(_LIVE.c.seq))
+_AFTER = (
+    select(_LIVE.c.seq, _LIVE.c.event_type, _LIVE.c.payload, _LIVE.c.occurred_at)
+    .where(_LIVE.c.seq > bindparam("after", type_=_LIVE.c.seq.type))
+    .order_by(_LIVE.c.seq)
+    .limit(BATCH)
+)
 
-async def last_seq(session: AsyncSession) -> int:
-    async with session.begin():
-        return await session.scalar(select(func.max(LiveEvent.seq))) or 0
+
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    seq: int
+    event_type: str
+    # The event's SSE data, encoded once for every stream.
+    data: str
+
+
+def feed_event(seq: int, event_type: str, payload: dict[str, Any], occurred_at: datetime) -> FeedEvent:
+    data = msgspec.json.encode({**payload, "occurred_at": occurred_at.isoformat()})
+    return FeedEvent(seq=seq, event_type=event_type, data=data.decode())
+
+
+async def last_seq(engine: AsyncEngine) -> int:
+    ((newest,),) = await read_once(engine, _NEWEST, {})
+    return newest or 0
 
 
 class FeedReader:
@@ -46,21 +73,15 @@ class FeedReader:
         self.after = after
         self._gap_seen_at: float | None = None
 
-    async def next_batch(self, session: AsyncSession) -> list[LiveEvent]:
+    async def next_batch(self, engine: AsyncEngine) -> list[FeedEvent]:
         """The events after the last one returned, stopping at a gap that may still fill."""
-        async with session.begin():
-            rows = list(
-                await session.scalars(
-                    select(LiveEvent).where(LiveEvent.seq > self.after).order_by(LiveEvent.seq).limit(BATCH)
-                )
-            )
-        ready: list[LiveEvent] = []
-        for row in rows:
-            if row.seq != self.after + 1 and not self._gap_given_up():
+        ready: list[FeedEvent] = []
+        for seq, event_type, payload, occurred_at in await read_once(engine, _AFTER, {"after": self.after}):
+            if seq != self.after + 1 and not self._gap_given_up():
                 break
             self._gap_seen_at = None
-            ready.append(row)
-            self.after = row.seq
+            ready.append(feed_event(seq, event_type, payload, occurred_at))
+            self.after = seq
         return ready
 
     def _gap_given_up(self) -> bool:
@@ -75,29 +96,18 @@ async def prune_live_events(session: AsyncSession, before: datetime) -> int:
     return result.rowcount or 0
 
 
-@dataclass(frozen=True, slots=True)
-class FeedEvent:
-    seq: int
-    event_type: str
-    # The event's SSE data, encoded once for every stream.
-    data: str
-
-
-def feed_event(row: LiveEvent) -> FeedEvent:
-    data = msgspec.json.encode({**row.payload, "occurred_at": row.occurred_at.isoformat()})
-    return FeedEvent(seq=row.seq, event_type=row.event_type, data=data.decode())
-
-
 class FeedHub:
     """The process's one reader of the live feed. It runs while a stream is open and remembers the
     last KEPT events, all of them after `floor`."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
         self._events: deque[FeedEvent] = deque(maxlen=KEPT)
         self._changed = asyncio.Condition()
         self._starting = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        # Readers stopped but maybe not finished yet: close() waits for them before the engine goes.
+        self._stopped: set[asyncio.Task[None]] = set()
         self._streams = 0
         self._floor = 0
 
@@ -113,9 +123,7 @@ class FeedHub:
         """Held by each stream: the first starts the reader at the newest event, the last stops it."""
         async with self._starting:  # two streams opening at once start one reader
             if self._task is None:
-                # Shielded: a client leaving now must not cut the read off half-way, which on SQLite
-                # would leave its transaction's lock held for every other writer.
-                self._floor = await asyncio.shield(self._last_written())
+                self._floor = await last_seq(self._engine)
                 self._events.clear()
                 self._task = asyncio.create_task(self._run(FeedReader(self._floor), poll_seconds))
             self._streams += 1
@@ -123,9 +131,8 @@ class FeedHub:
             yield
         finally:
             self._streams -= 1
-            if self._streams == 0 and self._task is not None:
-                self._task.cancel()
-                self._task = None
+            if self._streams == 0:
+                self._stop()
 
     async def after(self, seq: int, timeout: float) -> list[FeedEvent]:
         """The remembered events after `seq`, waiting up to `timeout` for one if there is none yet."""
@@ -141,26 +148,22 @@ class FeedHub:
         while True:
             await asyncio.sleep(poll_seconds)
             try:
-                # Not cut off half-way when the last stream leaves: the connection goes back cleanly.
-                batch = await asyncio.shield(self._read(reader))
+                batch = await reader.next_batch(self._engine)
             except Exception:  # a database away now may be back at the next poll
                 log.exception("live_feed_read_failed")
                 continue
             if batch:
-                self._events.extend(feed_event(row) for row in batch)
+                self._events.extend(batch)
                 async with self._changed:
                     self._changed.notify_all()
 
-    async def _last_written(self) -> int:
-        async with self._sessions() as session:
-            return await last_seq(session)
-
-    async def _read(self, reader: FeedReader) -> list[LiveEvent]:
-        async with self._sessions() as session:
-            return await reader.next_batch(session)
-
-    async def close(self) -> None:
+    def _stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            self._stopped.add(self._task)
+            self._task.add_done_callback(self._stopped.discard)
             self._task = None
+
+    async def close(self) -> None:
+        self._stop()
+        await asyncio.gather(*self._stopped, return_exceptions=True)

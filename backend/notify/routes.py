@@ -14,7 +14,7 @@ from litestar.di import NamedDependency
 from litestar.openapi import ResponseSpec
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from backend.accounts.guards import STAFF_ROLES, require_role
 from backend.accounts.tokens import Principal
@@ -24,8 +24,7 @@ from backend.edge.caching import NO_STORE
 from backend.edge.compression import SKIP
 from backend.errors import ApiError
 from backend.notify import service
-from backend.notify.feed import FeedHub, FeedReader, feed_event, last_seq
-from backend.notify.models import LiveEvent
+from backend.notify.feed import FeedHub, FeedReader, last_seq
 from backend.notify.schemas import (
     MarkReadIn,
     NotificationPage,
@@ -61,13 +60,12 @@ async def staff_stream(
 ) -> ServerSentEvent:
     require_role(principal, *STAFF_ROLES)
     asked = _seq(last_event_id) if last_event_id else None
-    sessions: async_sessionmaker[AsyncSession] = state.sessionmaker
-    async with sessions() as session:
-        newest = await last_seq(session)
+    engine: AsyncEngine = state.engine
+    newest = await last_seq(engine)
     # An id from the future (another database, a made-up one) restarts from now, not never.
     resume = newest if asked is None else min(asked, newest)
     return ServerSentEvent(
-        _events(state.feed, sessions, resume, settings.live_poll_seconds),
+        _events(state.feed, engine, resume, settings.live_poll_seconds),
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
@@ -80,7 +78,7 @@ def _seq(raw: str) -> int:
 
 
 async def _events(
-    hub: FeedHub, sessions: async_sessionmaker[AsyncSession], after: int, poll_seconds: float
+    hub: FeedHub, engine: AsyncEngine, after: int, poll_seconds: float
 ) -> AsyncIterator[ServerSentEventMessage]:
     # The stream's position first, so that a client that saw nothing yet can still resume from here.
     yield ServerSentEventMessage(event="ready", id=after, data="{}", retry=RETRY_MS)
@@ -90,7 +88,7 @@ async def _events(
             if reader.after < hub.floor:
                 # Further back than the hub remembers (resumed from long ago, or left behind by a
                 # burst): the database, until caught up.
-                batch = [feed_event(row) for row in await asyncio.shield(_read(sessions, reader))]
+                batch = await reader.next_batch(engine)
                 if not batch:
                     await asyncio.sleep(poll_seconds)  # held at a gap that may still fill
                     continue
@@ -102,11 +100,6 @@ async def _events(
                 reader.after = batch[-1].seq
             for event in batch:
                 yield ServerSentEventMessage(event=event.event_type, id=event.seq, data=event.data)
-
-
-async def _read(sessions: async_sessionmaker[AsyncSession], reader: FeedReader) -> list[LiveEvent]:
-    async with sessions() as session:
-        return await reader.next_batch(session)
 
 
 class PushController(Controller):
