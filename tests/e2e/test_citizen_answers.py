@@ -61,6 +61,7 @@ def test_the_photo_control_is_on_the_first_screen_of_a_small_phone(page: Page) -
 def test_missing_fields_are_marked_where_they_are_and_the_first_gets_the_focus(page: Page) -> None:
     page.goto("/report")
     expect(page.locator("[data-test=location]")).to_contain_text("30.27410")
+    expect(page.locator("[data-test=common-categories] button").first).to_be_visible()
     page.locator("[data-test=submit]").click()
     expect(page.locator("[data-test=missing]")).to_contain_text("问题类别")
     expect(page.locator("[data-test=missing]")).to_contain_text("问题描述")
